@@ -1,0 +1,177 @@
+"""The lecture pipeline as thin assets: audio -> transcript -> summary -> pdf, one per partition."""
+
+import json
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+import dagster as dg
+
+from lecture_assets.checks import has_speech, has_speech_spec
+from lecture_assets.errors import KonspektError
+from lecture_assets.partitions import lecture_partitions
+from lecture_assets.resources import LectureStorage, LectureSummarizer, WhisperTranscriber
+from lecture_assets.text import clock
+
+GROUP = "lectures"
+# Follow upstream changes, but never summarise a transcript whose blocking check failed.
+FOLLOW_UPSTREAM = (
+    dg.AutomationCondition.eager() & dg.AutomationCondition.all_deps_blocking_checks_passed()
+)
+
+
+@contextmanager
+def readable_failure() -> Iterator[None]:
+    """Show a KonspektError as one sentence in the UI instead of a stack trace."""
+    try:
+        yield
+    except KonspektError as exc:
+        raise dg.Failure(description=str(exc), metadata={"error": str(exc)}) from None
+
+
+@dg.asset(group_name=GROUP, partitions_def=lecture_partitions, kinds={"ffmpeg", "pydub"})
+def audio(context: dg.AssetExecutionContext, storage: LectureStorage) -> dg.MaterializeResult:
+    """16 kHz mono WAV decoded from the dropped lecture file."""
+    from lecture_assets.media import extract_audio
+
+    key = context.partition_key
+    with readable_failure():
+        source = storage.source(key)
+        target = storage.lecture_dir(key) / "audio.wav"
+        started = time.perf_counter()
+        info = extract_audio(Path(source.path), target, storage.max_minutes * 60 or None)
+    context.log.info(f"decoded {source.name}: {clock(info.duration)} of audio")
+    return dg.MaterializeResult(
+        metadata={
+            "path": dg.MetadataValue.path(str(target)),
+            "source": dg.MetadataValue.path(source.path),
+            "duration_s": round(info.duration, 2),
+            "duration": clock(info.duration),
+            "codec": info.source_codec,
+            "has_video": info.has_video,
+            "loudness_dbfs": round(info.dbfs, 1) if info.dbfs > float("-inf") else -999.0,
+            "decode_s": round(time.perf_counter() - started, 2),
+        }
+    )
+
+
+@dg.asset(
+    group_name=GROUP,
+    partitions_def=lecture_partitions,
+    deps=[audio],
+    kinds={"whisperx"},
+    check_specs=[has_speech_spec],
+    automation_condition=dg.AutomationCondition.eager(),
+)
+def transcript(
+    context: dg.AssetExecutionContext, storage: LectureStorage, transcriber: WhisperTranscriber
+) -> dg.MaterializeResult:
+    """Timed transcript (JSON, text, SRT) of the lecture audio, by whisperX."""
+    from lecture_assets.transcribe import write_outputs
+
+    folder = storage.lecture_dir(context.partition_key)
+    reported = [0.0]
+
+    def progress(fraction: float) -> None:
+        if fraction - reported[0] >= 0.1 or fraction >= 1.0 > reported[0]:
+            reported[0] = fraction
+            context.log.info(f"transcribing: {fraction:.0%}")
+
+    started = time.perf_counter()
+    with readable_failure():
+        result = transcriber.transcribe(folder / "audio.wav", progress)
+    elapsed = time.perf_counter() - started
+    paths = write_outputs(result, folder)
+    preview = "\n".join(f"- `[{clock(s.start)}]` {s.text}" for s in result.segments[:8])
+    return dg.MaterializeResult(
+        metadata={
+            "path": dg.MetadataValue.path(str(paths["json"])),
+            "language": result.language,
+            "model": result.model,
+            "segments": len(result.segments),
+            "words": result.word_count,
+            "duration_s": round(result.duration, 2),
+            "transcribe_s": round(elapsed, 2),
+            "real_time_factor": round(result.duration / elapsed, 1) if elapsed else 0.0,
+            "preview": dg.MetadataValue.md(preview or "_no speech detected_"),
+        },
+        check_results=[has_speech(result)],
+    )
+
+
+@dg.asset(
+    group_name=GROUP,
+    partitions_def=lecture_partitions,
+    deps=[transcript],
+    kinds={"transformers"},
+    automation_condition=FOLLOW_UPSTREAM,
+)
+def summary(
+    context: dg.AssetExecutionContext, storage: LectureStorage, summarizer: LectureSummarizer
+) -> dg.MaterializeResult:
+    """Abstract, key points, key terms and timed chapters of the lecture."""
+    from lecture_assets.fsutil import write_json
+    from lecture_assets.transcribe import Transcript
+
+    folder = storage.lecture_dir(context.partition_key)
+    text = Transcript.from_dict(json.loads((folder / "transcript.json").read_text("utf-8")))
+    started = time.perf_counter()
+    with readable_failure():
+        result = summarizer.build().summarize(text)
+    path = write_json(folder / "summary.json", result.to_dict())
+    chapters = "\n".join(
+        f"- {clock(c.start)}–{clock(c.end)} **{c.title}**" for c in result.chapters
+    )
+    return dg.MaterializeResult(
+        metadata={
+            "path": dg.MetadataValue.path(str(path)),
+            "backend": result.summarizer["backend"],
+            "model": result.summarizer["model"],
+            "key_terms": ", ".join(result.key_terms),
+            "chapters": len(result.chapters),
+            "summarize_s": round(time.perf_counter() - started, 2),
+            "abstract": dg.MetadataValue.md(f"{result.abstract}\n\n{chapters}"),
+        }
+    )
+
+
+@dg.asset(
+    group_name=GROUP,
+    partitions_def=lecture_partitions,
+    deps=[summary],
+    kinds={"reportlab", "pdf"},
+    automation_condition=FOLLOW_UPSTREAM,
+)
+def pdf(context: dg.AssetExecutionContext, storage: LectureStorage) -> dg.MaterializeResult:
+    """Lecture notes as a PDF: summary, key points, chapters, key terms and the transcript."""
+    from lecture_assets.notes_pdf import NotesInfo, build_pdf
+    from lecture_assets.summarize import Summary
+    from lecture_assets.transcribe import Transcript
+
+    key = context.partition_key
+    folder = storage.lecture_dir(key)
+    with readable_failure():
+        source = storage.source(key)
+    text = Transcript.from_dict(json.loads((folder / "transcript.json").read_text("utf-8")))
+    notes = Summary.from_dict(json.loads((folder / "summary.json").read_text("utf-8")))
+    info = NotesInfo(
+        title=Path(source.name).stem,
+        source=source.name,
+        created=datetime.now(UTC).date().isoformat(),
+        models=f"whisper {text.model}; summary {notes.summarizer['backend']} "
+        f"({notes.summarizer['model']})",
+    )
+    target = folder / "notes.pdf"
+    pages = build_pdf(target, text, notes, info)
+    return dg.MaterializeResult(
+        metadata={
+            "path": dg.MetadataValue.path(str(target)),
+            "pages": pages,
+            "size_kb": round(target.stat().st_size / 1024, 1),
+        }
+    )
+
+
+lecture_assets = [audio, transcript, summary, pdf]

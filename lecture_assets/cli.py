@@ -1,0 +1,118 @@
+"""`konspekt process [--json] FILE...`: the lecture pipeline without the UI, for scripts."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+
+@dataclass
+class Outcome:
+    input: str
+    status: str  # ok | failed | duplicate
+    partition: str | None = None
+    pdf: str | None = None
+    error: str | None = None
+
+
+def _instance():
+    import dagster as dg
+
+    if not os.environ.get("DAGSTER_HOME"):
+        # Same default as `make run`, so CLI runs show up in the UI started from this folder.
+        home = Path(".dagster_home").resolve()
+        home.mkdir(exist_ok=True)
+        config = home / "dagster.yaml"
+        if not config.exists():
+            config.write_text("telemetry:\n  enabled: false\n")
+        os.environ["DAGSTER_HOME"] = str(home)
+        print(f"konspekt: DAGSTER_HOME not set, using {home}", file=sys.stderr)
+    return dg.DagsterInstance.get()
+
+
+def _failure_message(result) -> str:
+    """The first failed step's readable sentence (a dg.Failure description when there is one)."""
+    for event in result.all_events:
+        if event.is_step_failure:
+            data = event.step_failure_data
+            if data.user_failure_data and data.user_failure_data.description:
+                return data.user_failure_data.description
+            return data.error.message.strip().splitlines()[0] if data.error else "step failed"
+    return "the run failed"
+
+
+def process_one(path_arg: str, instance, resources, index: dict[str, str]) -> Outcome:
+    import dagster as dg
+
+    from lecture_assets import inbox
+    from lecture_assets.assets import lecture_assets
+    from lecture_assets.media import probe
+    from lecture_assets.partitions import lecture_partitions
+
+    path = Path(path_arg)
+    storage = resources["storage"]
+    try:
+        probe(path)  # existence, emptiness and readability, before anything is registered
+    except Exception as exc:  # MediaError, or an OSError reading the file
+        return Outcome(path_arg, "failed", error=str(exc))
+    digest = inbox.fingerprint(path)
+    key = inbox.partition_key(path.name, digest)
+    first = index.setdefault(digest, key)
+    if first != key:
+        return Outcome(path_arg, "duplicate", partition=first)
+    inbox.register(storage.lectures_dir, key, path, digest)
+    if not instance.has_dynamic_partition(lecture_partitions.name, key):
+        instance.add_dynamic_partitions(lecture_partitions.name, [key])
+    print(f"konspekt: processing {path_arg} as {key}", file=sys.stderr)
+    result = dg.materialize(
+        lecture_assets,
+        instance=instance,
+        partition_key=key,
+        resources=resources,
+        raise_on_error=False,
+        tags={"konspekt/source": "cli"},
+        # Step starts, outputs and engine events at DEBUG would drown the progress lines.
+        run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
+    )
+    if not result.success:
+        return Outcome(path_arg, "failed", partition=key, error=_failure_message(result))
+    pdf = storage.lecture_dir(key) / "notes.pdf"
+    return Outcome(path_arg, "ok", partition=key, pdf=str(pdf))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="konspekt", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    process = commands.add_parser("process", help="turn lecture files into notes")
+    process.add_argument("files", nargs="+", metavar="FILE")
+    process.add_argument("--json", action="store_true", help="one JSON object per input")
+    args = parser.parse_args(argv)
+
+    from lecture_assets import inbox
+    from lecture_assets.resources import resources_from_env
+
+    # Dagster's console log is the progress report; stdout stays for results only.
+    logging.basicConfig(stream=sys.stderr, level=logging.WARNING, format="%(message)s")
+    logging.getLogger("lecture_assets").setLevel(logging.INFO)
+    instance = _instance()
+    resources = resources_from_env()
+    index = inbox.fingerprint_index(resources["storage"].lectures_dir)
+    failed = False
+    for path_arg in args.files:
+        outcome = process_one(path_arg, instance, resources, index)
+        failed |= outcome.status == "failed"
+        if args.json:
+            print(json.dumps(asdict(outcome), ensure_ascii=False), flush=True)
+        else:
+            detail = outcome.pdf or outcome.error or f"same content as {outcome.partition}"
+            print(f"{outcome.status:9} {path_arg}: {detail}", flush=True)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,12 @@
+import dagster as dg
+
+from lecture_assets.assets import lecture_assets
+from lecture_assets.resources import resources_from_env
+from lecture_assets.sensors import inbox_sensor, lecture_automation_sensor, lecture_job
+
+defs = dg.Definitions(
+    assets=lecture_assets,
+    jobs=[lecture_job],
+    sensors=[inbox_sensor, lecture_automation_sensor],
+    resources=resources_from_env(),
+)

@@ -1,0 +1,175 @@
+"""Turn any video or audio file into 16 kHz mono WAV, with readable errors for bad input."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import warnings
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from lecture_assets.errors import MediaError
+from lecture_assets.fsutil import atomic_path
+
+SAMPLE_RATE = 16_000
+
+VIDEO_EXTENSIONS = frozenset({".mp4", ".mkv", ".webm", ".mov", ".avi", ".m4v", ".mpg", ".mpeg"})
+AUDIO_EXTENSIONS = frozenset(
+    {".m4a", ".mp3", ".wav", ".flac", ".ogg", ".oga", ".opus", ".aac", ".wma", ".weba"}
+)
+MEDIA_EXTENSIONS = VIDEO_EXTENSIONS | AUDIO_EXTENSIONS
+
+_DURATION = re.compile(r"Duration:\s*(\d+):(\d+):(\d+(?:\.\d+)?)")
+_AUDIO_STREAM = re.compile(r"Stream #\S+.*?: Audio: (\w+)")
+_VIDEO_STREAM = re.compile(r"Stream #\S+.*?: Video: (\w+)")
+
+
+@dataclass(frozen=True)
+class AudioInfo:
+    """What the audio step learned about a source file and the WAV it produced."""
+
+    duration: float  # seconds of decoded 16 kHz audio
+    source_codec: str
+    has_video: bool
+    dbfs: float  # mean loudness; -inf for digital silence
+    max_dbfs: float
+
+
+@cache
+def ffmpeg_exe() -> str:
+    """The static ffmpeg that ships in the imageio-ffmpeg wheel, so no system package is needed."""
+    import imageio_ffmpeg
+
+    with warnings.catch_warnings():
+        # pydub looks for ffmpeg on PATH at import and warns; we hand it the bundled one below.
+        warnings.simplefilter("ignore", RuntimeWarning)
+        from pydub import AudioSegment
+
+    exe = imageio_ffmpeg.get_ffmpeg_exe()
+    AudioSegment.converter = exe
+    return exe
+
+
+@dataclass(frozen=True)
+class Probe:
+    duration: float | None
+    audio_codec: str | None
+    video_codec: str | None
+
+
+def probe(path: Path) -> Probe:
+    """Read the container's stream list from ``ffmpeg -i`` (imageio-ffmpeg ships no ffprobe)."""
+    _check_file(path)
+    # ffmpeg exits 1 when given no output; the stream list is on stderr either way.
+    proc = subprocess.run(
+        [ffmpeg_exe(), "-hide_banner", "-nostdin", "-i", str(path)],
+        capture_output=True,
+        text=True,
+        errors="replace",
+    )
+    err = proc.stderr
+    if proc.returncode != 1 or "Stream #" not in err:
+        # ffmpeg says "invalid data" for both; the leading bytes tell a broken container
+        # from a file that never was one (a document renamed to .mp4).
+        if _looks_like_media(path):
+            raise MediaError(f"{path.name} is truncated or corrupt and cannot be decoded.")
+        raise MediaError(f"{path.name} is not a readable video or audio file.")
+    duration = None
+    if match := _DURATION.search(err):
+        hours, minutes, seconds = match.groups()
+        duration = int(hours) * 3600 + int(minutes) * 60 + float(seconds)
+    audio = _AUDIO_STREAM.search(err)
+    video = _VIDEO_STREAM.search(err)
+    return Probe(
+        duration=duration,
+        audio_codec=audio.group(1) if audio else None,
+        video_codec=video.group(1) if video else None,
+    )
+
+
+# Container signatures at the start of a file: (offset, magic bytes).
+_SIGNATURES = [
+    (4, b"ftyp"),
+    (4, b"moov"),
+    (4, b"mdat"),
+    (4, b"free"),
+    (4, b"wide"),
+    (4, b"skip"),
+    (0, b"\x1a\x45\xdf\xa3"),
+    (0, b"RIFF"),
+    (0, b"OggS"),
+    (0, b"fLaC"),
+    (0, b"ID3"),
+    (0, b"\x30\x26\xb2\x75"),
+    (0, b"#!AMR"),
+    (0, b"\x00\x00\x01\xba"),
+    (0, b"FLV"),
+]
+
+
+def _looks_like_media(path: Path) -> bool:
+    with path.open("rb") as handle:
+        head = handle.read(16)
+    if len(head) >= 2 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0:
+        return True  # MPEG audio / ADTS frame sync
+    return any(head[offset : offset + len(magic)] == magic for offset, magic in _SIGNATURES)
+
+
+def extract_audio(source: Path, target: Path, max_duration: float | None = None) -> AudioInfo:
+    """Decode ``source`` to a 16 kHz mono 16-bit WAV at ``target``, written atomically.
+
+    ffmpeg resamples while decoding (one pass, one copy of the PCM); pydub then reads the
+    WAV back to check what was produced and to measure its loudness.
+    """
+    from pydub import AudioSegment
+
+    info = probe(source)
+    if info.audio_codec is None:
+        raise MediaError(f"{source.name} has no audio track.")
+    if max_duration and info.duration and info.duration > max_duration:
+        raise MediaError(
+            f"{source.name} is {info.duration / 60:.0f} minutes long, over the configured "
+            f"maximum of {max_duration / 60:.0f} minutes (KONSPEKT_MAX_DURATION)."
+        )
+    with atomic_path(target) as tmp:
+        cmd = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-v", "error", "-y", "-i", str(source)]
+        cmd += ["-vn", "-ac", "1", "-ar", str(SAMPLE_RATE), "-c:a", "pcm_s16le", "-f", "wav"]
+        proc = subprocess.run([*cmd, str(tmp)], capture_output=True, text=True, errors="replace")
+        if proc.returncode != 0 or tmp.stat().st_size <= 44:
+            raise MediaError(f"{source.name} is truncated or corrupt and cannot be decoded.")
+        segment = AudioSegment.from_wav(tmp)
+        if len(segment) == 0:
+            raise MediaError(f"{source.name} contains no audio samples.")
+        result = AudioInfo(
+            duration=segment.duration_seconds,
+            source_codec=info.audio_codec,
+            has_video=info.video_codec is not None,
+            dbfs=segment.dBFS,
+            max_dbfs=segment.max_dBFS,
+        )
+    return result
+
+
+def load_pcm(wav: Path):
+    """The WAV as float32 samples in [-1, 1], the form whisperX expects."""
+    import wave
+
+    import numpy as np
+
+    with wave.open(str(wav), "rb") as handle:
+        if handle.getframerate() != SAMPLE_RATE or handle.getnchannels() != 1:
+            raise MediaError(f"{wav.name} is not 16 kHz mono; re-materialize the audio asset.")
+        frames = handle.readframes(handle.getnframes())
+    pcm = np.frombuffer(frames, dtype=np.int16).astype(np.float32)
+    pcm /= 32768.0
+    return pcm
+
+
+def _check_file(path: Path) -> None:
+    if not path.exists():
+        raise MediaError(f"{path} was not found.")
+    if not path.is_file():
+        raise MediaError(f"{path} is not a file.")
+    if path.stat().st_size == 0:
+        raise MediaError(f"{path.name} is empty (0 bytes).")

