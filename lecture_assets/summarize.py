@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import asdict, dataclass, field
 from functools import cache
@@ -105,7 +106,6 @@ class ExtractiveSummarizer:
         self.chapter_seconds = chapter_seconds
 
     def summarize(self, transcript: Transcript) -> Summary:
-        import numpy as np
 
         info = {"backend": self.backend, "model": self.model}
         sentences = split_sentences(transcript.segments)
@@ -209,7 +209,7 @@ def _chapter_bounds(vectors, sentences: list[Sentence], chapter_seconds: float):
         if all(abs(cut - c) >= min_len for c in [0, n, *cuts]):
             cuts.append(cut)
     edges = [0, *sorted(cuts), n]
-    return list(zip(edges[:-1], edges[1:], strict=True))
+    return list(itertools.pairwise(edges))
 
 
 def _unit(vector):

@@ -4,11 +4,11 @@ import json
 
 import dagster as dg
 import pytest
-from conftest import LECTURE_MP4, copy_lecture, make_media
+from conftest import copy_lecture, make_media
 from pypdf import PdfReader
 
 from lecture_assets import inbox
-from lecture_assets.assets import audio, lecture_assets, pdf, summary, transcript
+from lecture_assets.assets import audio, lecture_assets, pdf, transcript
 from lecture_assets.definitions import defs
 from lecture_assets.partitions import lecture_partitions
 
