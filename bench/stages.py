@@ -42,7 +42,8 @@ def main(source: Path) -> None:
         info_pdf = NotesInfo(source.stem, source.name, "today", "bench")
         timed("pdf (reportlab)", rows, lambda: build_pdf(folder / "n.pdf", text, notes, info_pdf))
     print(
-        f"file: {source.name}, audio {info.duration:.1f} s, device {spec.device}/{spec.compute_type}"
+        f"file: {source.name}, audio {info.duration:.1f} s, "
+        f"device {spec.device}/{spec.compute_type}"
     )
     for label, seconds in rows:
         print(f"{label:42s} {seconds:7.2f} s")
