@@ -9,8 +9,9 @@ from pathlib import Path
 
 import dagster as dg
 
-from lecture_assets.checks import has_speech, has_speech_spec
+from lecture_assets.checks import transcript_check_specs, transcript_checks
 from lecture_assets.errors import KonspektError
+from lecture_assets.inbox import display_name
 from lecture_assets.partitions import lecture_partitions
 from lecture_assets.resources import LectureStorage, LectureSummarizer, WhisperTranscriber
 from lecture_assets.text import clock
@@ -20,6 +21,9 @@ GROUP = "lectures"
 FOLLOW_UPSTREAM = (
     dg.AutomationCondition.eager() & dg.AutomationCondition.all_deps_blocking_checks_passed()
 )
+# Transient trouble (a network share hiccup, a busy disk) gets two more tries; the errors we
+# understand (bad input, missing model) are raised with allow_retries=False in readable_failure.
+RETRY = dg.RetryPolicy(max_retries=2, delay=5, backoff=dg.Backoff.EXPONENTIAL)
 
 
 @contextmanager
@@ -28,10 +32,18 @@ def readable_failure() -> Iterator[None]:
     try:
         yield
     except KonspektError as exc:
-        raise dg.Failure(description=str(exc), metadata={"error": str(exc)}) from None
+        # A bad file or a missing model fails the same way every time: no retry.
+        raise dg.Failure(
+            description=str(exc), metadata={"error": str(exc)}, allow_retries=False
+        ) from None
 
 
-@dg.asset(group_name=GROUP, partitions_def=lecture_partitions, kinds={"ffmpeg", "pydub"})
+@dg.asset(
+    group_name=GROUP,
+    partitions_def=lecture_partitions,
+    kinds={"ffmpeg", "pydub"},
+    retry_policy=RETRY,
+)
 def audio(context: dg.AssetExecutionContext, storage: LectureStorage) -> dg.MaterializeResult:
     """16 kHz mono WAV decoded from the dropped lecture file."""
     from lecture_assets.media import extract_audio
@@ -42,7 +54,7 @@ def audio(context: dg.AssetExecutionContext, storage: LectureStorage) -> dg.Mate
         target = storage.lecture_dir(key) / "audio.wav"
         started = time.perf_counter()
         info = extract_audio(Path(source.path), target, storage.max_minutes * 60 or None)
-    context.log.info(f"decoded {source.name}: {clock(info.duration)} of audio")
+    context.log.info(f"decoded {display_name(source.name)}: {clock(info.duration)} of audio")
     return dg.MaterializeResult(
         metadata={
             "path": dg.MetadataValue.path(str(target)),
@@ -60,9 +72,10 @@ def audio(context: dg.AssetExecutionContext, storage: LectureStorage) -> dg.Mate
 @dg.asset(
     group_name=GROUP,
     partitions_def=lecture_partitions,
+    retry_policy=RETRY,
     deps=[audio],
     kinds={"whisperx"},
-    check_specs=[has_speech_spec],
+    check_specs=transcript_check_specs,
     automation_condition=dg.AutomationCondition.eager(),
 )
 def transcript(
@@ -97,13 +110,14 @@ def transcript(
             "real_time_factor": round(result.duration / elapsed, 1) if elapsed else 0.0,
             "preview": dg.MetadataValue.md(preview or "_no speech detected_"),
         },
-        check_results=[has_speech(result)],
+        check_results=transcript_checks(result),
     )
 
 
 @dg.asset(
     group_name=GROUP,
     partitions_def=lecture_partitions,
+    retry_policy=RETRY,
     deps=[transcript],
     kinds={"transformers"},
     automation_condition=FOLLOW_UPSTREAM,
@@ -140,6 +154,7 @@ def summary(
 @dg.asset(
     group_name=GROUP,
     partitions_def=lecture_partitions,
+    retry_policy=RETRY,
     deps=[summary],
     kinds={"reportlab", "pdf"},
     automation_condition=FOLLOW_UPSTREAM,
@@ -157,8 +172,8 @@ def pdf(context: dg.AssetExecutionContext, storage: LectureStorage) -> dg.Materi
     text = Transcript.from_dict(json.loads((folder / "transcript.json").read_text("utf-8")))
     notes = Summary.from_dict(json.loads((folder / "summary.json").read_text("utf-8")))
     info = NotesInfo(
-        title=Path(source.name).stem,
-        source=source.name,
+        title=display_name(Path(source.name).stem),
+        source=display_name(source.name),
         created=datetime.now(UTC).date().isoformat(),
         models=f"whisper {text.model}; summary {notes.summarizer['backend']} "
         f"({notes.summarizer['model']})",

@@ -36,14 +36,18 @@ def _instance():
 
 
 def _failure_message(result) -> str:
-    """The first failed step's readable sentence (a dg.Failure description when there is one)."""
-    for event in result.all_events:
-        if event.is_step_failure:
-            data = event.step_failure_data
-            if data.user_failure_data and data.user_failure_data.description:
-                return data.user_failure_data.description
-            return data.error.message.strip().splitlines()[0] if data.error else "step failed"
-    return "the run failed"
+    """One readable sentence: a dg.Failure's description, else a failed check's, else the error."""
+    failures = [e.step_failure_data for e in result.all_events if e.is_step_failure]
+    for data in failures:
+        if data.user_failure_data and data.user_failure_data.description:
+            return data.user_failure_data.description
+    for check in result.get_asset_check_evaluations():
+        if not check.passed and check.description:
+            return check.description
+    for data in failures:
+        if data.error:
+            return data.error.message.strip().splitlines()[0]
+    return "The run failed; see the run's logs in the Dagster UI."
 
 
 def process_one(path_arg: str, instance, resources, index: dict[str, str]) -> Outcome:
@@ -85,11 +89,27 @@ def process_one(path_arg: str, instance, resources, index: dict[str, str]) -> Ou
     return Outcome(path_arg, "ok", partition=key, pdf=str(pdf))
 
 
+def expand(args: list[str]) -> list[str]:
+    """Folders stand for the recordings in them (as the inbox sensor would see them)."""
+    from lecture_assets import inbox
+
+    paths: list[str] = []
+    for arg in args:
+        folder = Path(arg)
+        if folder.is_dir():
+            paths += [str(folder / rel) for rel in inbox.scan(folder)]
+        else:
+            paths.append(arg)
+    return paths
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="konspekt", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     process = commands.add_parser("process", help="turn lecture files into notes")
-    process.add_argument("files", nargs="+", metavar="FILE")
+    process.add_argument(
+        "files", nargs="+", metavar="FILE", help="recordings, or folders of recordings"
+    )
     process.add_argument("--json", action="store_true", help="one JSON object per input")
     args = parser.parse_args(argv)
 
@@ -103,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
     resources = resources_from_env()
     index = inbox.fingerprint_index(resources["storage"].lectures_dir)
     failed = False
-    for path_arg in args.files:
+    for path_arg in expand(args.files):
         outcome = process_one(path_arg, instance, resources, index)
         failed |= outcome.status == "failed"
         if args.json:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import glob
 import json
 import os
 import tempfile
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,6 +22,7 @@ def atomic_path(target: Path) -> Iterator[Path]:
     (same filesystem), and starts with a dot so the inbox sensor and users ignore it.
     """
     target.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_temps(target)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     os.close(fd)
     tmp = Path(tmp_name)
@@ -29,6 +33,15 @@ def atomic_path(target: Path) -> Iterator[Path]:
         os.replace(tmp, target)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def remove_stale_temps(target: Path, older_than_s: float = 3600.0) -> None:
+    """Delete temp files a killed writer of ``target`` left behind (a fresh one may be live)."""
+    cutoff = time.time() - older_than_s
+    for leftover in target.parent.glob(f".{glob.escape(target.name)}.*.tmp"):
+        with contextlib.suppress(FileNotFoundError):
+            if leftover.stat().st_mtime < cutoff:
+                leftover.unlink()
 
 
 def write_bytes(target: Path, data: bytes) -> Path:
@@ -42,7 +55,13 @@ def write_text(target: Path, text: str) -> Path:
 
 
 def write_json(target: Path, obj: Any) -> Path:
-    return write_text(target, json.dumps(obj, ensure_ascii=False, indent=2) + "\n")
+    text = json.dumps(obj, ensure_ascii=False, indent=2) + "\n"
+    try:
+        return write_bytes(target, text.encode("utf-8"))
+    except UnicodeEncodeError:
+        # A POSIX file name may hold bytes that are not UTF-8 (kept as surrogates by Python);
+        # \u escapes carry them through JSON and back unchanged.
+        return write_text(target, json.dumps(obj, indent=2) + "\n")
 
 
 def write_with(target: Path, writer: Callable[[Path], None]) -> Path:

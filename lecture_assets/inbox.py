@@ -35,6 +35,13 @@ class SourceRecord:
     registered_at: str
 
 
+def display_name(name: str) -> str:
+    """A file name fit for logs, tags and titles: undecodable bytes and control characters
+    (possible in POSIX names) become U+FFFD instead of breaking whatever prints them."""
+    text = name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    return "".join("\ufffd" if unicodedata.category(c) == "Cc" else c for c in text)
+
+
 def is_candidate(name: str) -> bool:
     """A media file that is not hidden and not a download in progress."""
     lowered = name.lower()

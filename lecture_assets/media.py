@@ -119,40 +119,84 @@ def _looks_like_media(path: Path) -> bool:
 def extract_audio(source: Path, target: Path, max_duration: float | None = None) -> AudioInfo:
     """Decode ``source`` to a 16 kHz mono 16-bit WAV at ``target``, written atomically.
 
-    ffmpeg resamples while decoding (one pass, one copy of the PCM); pydub then reads the
-    WAV back to check what was produced and to measure its loudness.
+    ffmpeg resamples while decoding and streams to disk, so memory does not grow with the
+    length of the recording; pydub then measures the result a block at a time.
     """
-    from pydub import AudioSegment
-
     info = probe(source)
     if info.audio_codec is None:
         raise MediaError(f"{source.name} has no audio track.")
     if max_duration and info.duration and info.duration > max_duration:
-        raise MediaError(
-            f"{source.name} is {info.duration / 60:.0f} minutes long, over the configured "
-            f"maximum of {max_duration / 60:.0f} minutes (KONSPEKT_MAX_DURATION)."
-        )
+        raise _too_long(source, info.duration, max_duration)
     with atomic_path(target) as tmp:
         cmd = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-v", "error", "-y", "-i", str(source)]
         cmd += ["-vn", "-ac", "1", "-ar", str(SAMPLE_RATE), "-c:a", "pcm_s16le", "-f", "wav"]
+        if max_duration:
+            cmd += ["-t", str(max_duration + 1)]  # a container that hides its length
         proc = subprocess.run([*cmd, str(tmp)], capture_output=True, text=True, errors="replace")
         if proc.returncode != 0 or tmp.stat().st_size <= 44:
             raise MediaError(f"{source.name} is truncated or corrupt and cannot be decoded.")
-        segment = AudioSegment.from_wav(tmp)
-        if len(segment) == 0:
+        duration, dbfs, max_dbfs = measure(tmp)
+        if duration == 0:
             raise MediaError(f"{source.name} contains no audio samples.")
+        if max_duration and duration > max_duration:
+            raise _too_long(source, duration, max_duration)
+        # ffmpeg decodes what it can of a damaged file and only complains on stderr; a result
+        # much shorter than the container claims is a truncated upload, not a short lecture.
+        if proc.stderr.strip() and info.duration and duration < 0.9 * info.duration:
+            raise MediaError(f"{source.name} is truncated or corrupt and cannot be decoded.")
         result = AudioInfo(
-            duration=segment.duration_seconds,
+            duration=duration,
             source_codec=info.audio_codec,
             has_video=info.video_codec is not None,
-            dbfs=segment.dBFS,
-            max_dbfs=segment.max_dBFS,
+            dbfs=dbfs,
+            max_dbfs=max_dbfs,
         )
     return result
 
 
-def load_pcm(wav: Path):
-    """The WAV as float32 samples in [-1, 1], the form whisperX expects."""
+def measure(wav: Path, block_seconds: int = 60) -> tuple[float, float, float]:
+    """Duration, mean and peak loudness (dBFS) of a 16-bit mono WAV, one block in memory."""
+    import math
+    import wave
+
+    ffmpeg_exe()  # configures pydub before its first use
+    from pydub import AudioSegment
+
+    frames = 0
+    energy = 0.0  # sum of squared samples, to combine per-block RMS values
+    peak = 0
+    with wave.open(str(wav), "rb") as handle:
+        width, rate = handle.getsampwidth(), handle.getframerate()
+        while data := handle.readframes(rate * block_seconds):
+            block = AudioSegment(data=data, sample_width=width, frame_rate=rate, channels=1)
+            count = int(block.frame_count())
+            frames += count
+            energy += float(block.rms) ** 2 * count
+            peak = max(peak, block.max)
+    if not frames:
+        return 0.0, float("-inf"), float("-inf")
+    full_scale = float(1 << (8 * width - 1))
+    rms = math.sqrt(energy / frames)
+    dbfs = 20 * math.log10(rms / full_scale) if rms else float("-inf")
+    max_dbfs = 20 * math.log10(peak / full_scale) if peak else float("-inf")
+    return frames / rate, dbfs, max_dbfs
+
+
+def _too_long(source: Path, duration: float, limit: float) -> MediaError:
+    from lecture_assets.text import clock
+
+    return MediaError(
+        f"{source.name} lasts {clock(duration)}, longer than the configured maximum of "
+        f"{clock(limit)} (KONSPEKT_MAX_MINUTES)."
+    )
+
+
+def load_pcm(wav: Path, block_frames: int = 1 << 20):
+    """The WAV as float32 samples in [-1, 1], the form whisperX expects.
+
+    Converted block by block into one preallocated array: a four-hour lecture needs its
+    ~0.9 GB of float32 once, not again as int16 bytes and a temporary float copy.
+    """
     import wave
 
     import numpy as np
@@ -160,10 +204,14 @@ def load_pcm(wav: Path):
     with wave.open(str(wav), "rb") as handle:
         if handle.getframerate() != SAMPLE_RATE or handle.getnchannels() != 1:
             raise MediaError(f"{wav.name} is not 16 kHz mono; re-materialize the audio asset.")
-        frames = handle.readframes(handle.getnframes())
-    pcm = np.frombuffer(frames, dtype=np.int16).astype(np.float32)
-    pcm /= 32768.0
-    return pcm
+        total = handle.getnframes()
+        pcm = np.empty(total, dtype=np.float32)
+        done = 0
+        while done < total and (data := handle.readframes(block_frames)):
+            block = np.frombuffer(data, dtype=np.int16)
+            np.multiply(block, 1 / 32768.0, out=pcm[done : done + len(block)], casting="unsafe")
+            done += len(block)
+    return pcm[:done]
 
 
 def _check_file(path: Path) -> None:

@@ -51,28 +51,24 @@ def inbox_sensor(context: dg.SensorEvaluationContext, storage: LectureStorage) -
         if time.monotonic() - started > HASH_BUDGET_S:
             next_pending[rel] = current[rel]  # still stable next tick, so admitted then
             continue
-        path = storage.inbox_dir / rel
         try:
-            digest = inbox.fingerprint(path)
-        except OSError as exc:  # removed or unreadable since the scan: look again next tick
-            context.log.warning(f"cannot read {rel}: {exc}")
-            continue
-        key = inbox.partition_key(Path(rel).name, digest)
+            key = _admit(context, storage, rel, index)
+        except Exception as exc:  # one bad file must never fail the tick for the others
+            context.log.warning(f"skipped {inbox.display_name(rel)}: {exc}")
+            key = None
         seen[rel] = current[rel]
-        first = index.setdefault(digest, key)
-        if first != key:
-            context.log.info(f"{rel} has the same content as lecture {first}; not processed again")
+        if key is None:
             continue
-        inbox.register(storage.lectures_dir, key, path, digest)
         if key not in new_keys and not context.instance.has_dynamic_partition(
             lecture_partitions.name, key
         ):
             new_keys.append(key)
         # run_key makes a repeated evaluation (or a cursor reset) a no-op for Dagster.
         run_requests.append(
-            dg.RunRequest(run_key=key, partition_key=key, tags={"konspekt/source": rel})
+            dg.RunRequest(
+                run_key=key, partition_key=key, tags={"konspekt/source": inbox.display_name(rel)}
+            )
         )
-        context.log.info(f"{rel} -> lecture {key}")
 
     return dg.SensorResult(
         run_requests=run_requests,
@@ -81,6 +77,23 @@ def inbox_sensor(context: dg.SensorEvaluationContext, storage: LectureStorage) -
         else [],
         cursor=json.dumps({"pending": next_pending, "seen": seen}, sort_keys=True),
     )
+
+
+def _admit(
+    context: dg.SensorEvaluationContext, storage: LectureStorage, rel: str, index: dict[str, str]
+) -> str | None:
+    """Fingerprint and register one stable file; None for a duplicate of an earlier lecture."""
+    path = storage.inbox_dir / rel
+    digest = inbox.fingerprint(path)
+    key = inbox.partition_key(Path(rel).name, digest)
+    first = index.setdefault(digest, key)
+    name = inbox.display_name(rel)
+    if first != key:
+        context.log.info(f"{name} has the same content as lecture {first}; not processed again")
+        return None
+    inbox.register(storage.lectures_dir, key, path, digest)
+    context.log.info(f"{name} -> lecture {key}")
+    return key
 
 
 lecture_automation_sensor = dg.AutomationConditionSensorDefinition(

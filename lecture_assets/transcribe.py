@@ -19,6 +19,16 @@ BUNDLED_MODEL = "tiny.en"
 MODEL_VARIABLE = "KONSPEKT_WHISPER_MODEL"
 
 
+# Hallucination guards, stated rather than inherited: no conditioning on previous text (the
+# usual cause of loops), and Whisper's standard thresholds for dropping non-speech windows.
+ASR_OPTIONS = {
+    "condition_on_previous_text": False,
+    "no_speech_threshold": 0.6,
+    "compression_ratio_threshold": 2.4,
+    "log_prob_threshold": -1.0,
+}
+
+
 @dataclass(frozen=True)
 class Segment:
     start: float
@@ -107,7 +117,10 @@ def transcribe(
         for s in result["segments"]
         if s["text"].strip()
     ]
-    return Transcript(result.get("language") or spec.language or "", spec.name, duration, segments)
+    from lecture_assets.quality import drop_repeats
+
+    language = result.get("language") or spec.language or ""
+    return Transcript(language, spec.name, duration, drop_repeats(segments))
 
 
 @cache
@@ -131,6 +144,7 @@ def load_whisper(spec: WhisperSpec):
                 language=spec.language,
                 threads=min(os.cpu_count() or 1, 8),
                 vad_method="pyannote",
+                asr_options=ASR_OPTIONS,
             )
         except Exception as exc:  # hub and CTranslate2 errors share no base class
             if Path(spec.source).is_dir():

@@ -65,3 +65,28 @@ def test_paragraphs_group_sentences_by_time():
     groups = paragraphs(_transcript(), seconds=20.0)
     assert [start for start, _ in groups] == pytest.approx([0.0, 28.0, 3600.0])
     assert groups[0][1] == "Welcome to the lecture. Plants turn light into sugar."
+
+
+MARKUP = [
+    "<font color=\"[[[__import__('os').system('echo pwned')]]]\">red</font>",
+    '<img src="http://127.0.0.1:9/x"/>',
+    "Fish & chips < 5 pounds",
+    "<para><b>bold?</b></para>",
+]
+
+
+@pytest.mark.parametrize("markup", MARKUP)
+def test_markup_anywhere_renders_literally(tmp_path, markup):
+    transcript = Transcript("en", "tiny.en", 10.0, [Segment(0.0, 10.0, f"Said: {markup}")])
+    summary = Summary(
+        abstract=markup,
+        key_points=[markup],
+        key_terms=[markup],
+        chapters=[Chapter(0.0, 10.0, markup, markup)],
+        summarizer={"backend": "extractive", "model": markup},
+    )
+    info = NotesInfo(markup, f"{markup}.mp4", "2026-11-25", markup)
+    build_pdf(tmp_path / "notes.pdf", transcript, summary, info)
+    text = " ".join(PdfReader(tmp_path / "notes.pdf").pages[0].extract_text().split())
+    assert text.count(markup) >= 6  # title, abstract, key point, chapter title and text, term
+    assert f"Said: {markup}" in text

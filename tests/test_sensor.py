@@ -98,3 +98,33 @@ def test_missing_inbox_is_an_empty_tick(instance, tmp_path):
     storage = LectureStorage(data_dir=str(tmp_path / "nowhere"))
     result = tick(instance, storage)
     assert result.run_requests == [] and added_keys(result) == []
+
+
+def test_undecodable_and_control_character_names_are_admitted(instance, storage):
+    names = [os.fsdecode(b"lecture caf\xe9.mp4"), "two\nlines\t.mp4"]
+    data = LECTURE_MP4.read_bytes()
+    for i, name in enumerate(names):
+        (storage.inbox_dir / name).write_bytes(data + bytes([i]))  # distinct content
+    result = tick(instance, storage, tick(instance, storage).cursor)
+    keys = sorted(r.partition_key for r in result.run_requests)
+    assert [k.rsplit("-", 1)[0] for k in keys] == ["lecture-caf", "two-lines"]
+    for request in result.run_requests:
+        assert "\n" not in request.tags["konspekt/source"]
+        record = storage.source(request.partition_key)
+        assert os.path.exists(record.path)  # the registry round-trips the raw bytes
+
+
+def test_one_unreadable_file_does_not_fail_the_tick(instance, storage, monkeypatch):
+    copy_lecture(storage.inbox_dir, "good.mp4")
+    (storage.inbox_dir / "bad.mp4").write_bytes(b"other bytes")
+    real = inbox.fingerprint
+
+    def flaky(path, *args):
+        if path.name == "bad.mp4":
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(path, *args)
+
+    monkeypatch.setattr(inbox, "fingerprint", flaky)
+    result = tick(instance, storage, tick(instance, storage).cursor)
+    assert [r.partition_key.split("-")[0] for r in result.run_requests] == ["good"]
+    assert "bad.mp4" in json.loads(result.cursor)["seen"]  # logged and skipped, not retried
