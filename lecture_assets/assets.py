@@ -23,6 +23,8 @@ FOLLOW_UPSTREAM = (
 )
 # Transient trouble (a network share hiccup, a busy disk) gets two more tries; the errors we
 # understand (bad input, missing model) are raised with allow_retries=False in readable_failure.
+# Concurrency pool for work that saturates the CPU; its limit is set in dagster.yaml.
+HEAVY_POOL = "heavy"
 RETRY = dg.RetryPolicy(max_retries=2, delay=5, backoff=dg.Backoff.EXPONENTIAL)
 
 
@@ -75,6 +77,7 @@ def audio(context: dg.AssetExecutionContext, storage: LectureStorage) -> dg.Mate
     retry_policy=RETRY,
     deps=[audio],
     kinds={"whisperx"},
+    pool=HEAVY_POOL,
     check_specs=transcript_check_specs,
     automation_condition=dg.AutomationCondition.eager(),
 )

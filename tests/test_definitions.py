@@ -45,3 +45,14 @@ def test_workspace_locations_load_without_heavy_imports():
             "assert not heavy, heavy"
         )
         subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
+
+
+def test_local_instance_queues_heavy_runs_one_at_a_time(tmp_path):
+    """dagster.yaml is a valid instance config whose pool limit applies to transcript."""
+    (tmp_path / "dagster.yaml").write_text((ROOT / "dagster.yaml").read_text())
+    with dg.DagsterInstance.from_config(str(tmp_path)) as instance:
+        pools = instance.get_concurrency_config().pool_config
+        assert pools.default_pool_limit == 1 and pools.pool_granularity.value == "op"
+        assert instance.run_coordinator.__class__.__name__ == "QueuedRunCoordinator"
+    transcript = defs.resolve_assets_def("transcript")
+    assert {node.pool for node in transcript.node_def.iterate_op_defs()} == {"heavy"}
