@@ -60,3 +60,17 @@ def test_probe_reports_streams():
 def _write(path, data: bytes):
     path.write_bytes(data)
     return path
+
+
+def test_pcm_is_held_once_however_long_the_recording(tmp_path):
+    import tracemalloc
+
+    wav = tmp_path / "audio.wav"
+    extract_audio(make_media(tmp_path / "long.flac", "-f", "lavfi", "-i", "sine=duration=120"), wav)
+    tracemalloc.start()
+    pcm = load_pcm(wav, block_frames=16_000)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert len(pcm) == 120 * 16_000
+    # float32 samples once, plus one block: no int16 copy of the whole file, no temporary.
+    assert peak < pcm.nbytes * 1.05, (peak, pcm.nbytes)
