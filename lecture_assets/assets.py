@@ -146,6 +146,7 @@ def summary(
             "path": dg.MetadataValue.path(str(path)),
             "backend": result.summarizer["backend"],
             "model": result.summarizer["model"],
+            "chunks": int(result.summarizer.get("chunks", 0)),
             "key_terms": ", ".join(result.key_terms),
             "chapters": len(result.chapters),
             "summarize_s": round(time.perf_counter() - started, 2),

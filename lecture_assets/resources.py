@@ -63,11 +63,21 @@ class LectureSummarizer(dg.ConfigurableResource):
     """'extractive' (bundled MiniLM, offline) or a transformers seq2seq model name or folder."""
 
     name: str = "extractive"
+    device: str = "auto"  # for a seq2seq model: auto, cpu, cuda
+    beams: int = 4
+    max_summary_tokens: int = 160
 
     def build(self):
         from lecture_assets.summarize import make_summarizer
 
-        return make_summarizer(self.name)
+        if self.name.strip() in ("", "extractive"):
+            return make_summarizer(self.name)
+        return make_summarizer(
+            self.name,
+            device=self.device,
+            beams=self.beams,
+            max_summary_tokens=self.max_summary_tokens,
+        )
 
 
 def _env(name: str, default: str) -> str:
@@ -89,5 +99,7 @@ def resources_from_env() -> dict[str, dg.ConfigurableResource]:
             device=_env("KONSPEKT_DEVICE", "auto"),
             language=_env("KONSPEKT_LANGUAGE", "auto"),
         ),
-        "summarizer": LectureSummarizer(name=_env("KONSPEKT_SUMMARIZER", "extractive")),
+        "summarizer": LectureSummarizer(
+            name=_env("KONSPEKT_SUMMARIZER", "extractive"), device=_env("KONSPEKT_DEVICE", "auto")
+        ),
     }

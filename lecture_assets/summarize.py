@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import itertools
 import math
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 from functools import cache
 from typing import Any, Protocol
 
+from lecture_assets.chapters import chapter_bounds
 from lecture_assets.text import Sentence, first_mention, split_sentences, term_candidates
 from lecture_assets.transcribe import Transcript
 
@@ -21,6 +22,7 @@ class Chapter:
     end: float
     title: str
     summary: str
+    key_points: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -29,7 +31,7 @@ class Summary:
     key_points: list[str]
     key_terms: list[str]
     chapters: list[Chapter]
-    summarizer: dict[str, str]
+    summarizer: dict[str, Any]  # backend, model; the abstractive one adds chunk counts
     term_times: dict[str, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -37,7 +39,9 @@ class Summary:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Summary:
-        chapters = [Chapter(**c) for c in data["chapters"]]
+        chapters = [
+            Chapter(**{**c, "key_points": list(c.get("key_points", []))}) for c in data["chapters"]
+        ]
         return cls(
             data["abstract"],
             list(data["key_points"]),
@@ -100,10 +104,9 @@ class ExtractiveSummarizer:
 
     backend = EXTRACTIVE
 
-    def __init__(self, embedder: Embedder | None = None, chapter_seconds: float = 240.0) -> None:
+    def __init__(self, embedder: Embedder | None = None) -> None:
         self.embedder = embedder or load_embedder()
         self.model = self.embedder.name
-        self.chapter_seconds = chapter_seconds
 
     def summarize(self, transcript: Transcript) -> Summary:
 
@@ -118,11 +121,25 @@ class ExtractiveSummarizer:
         point_ids = sorted(
             mmr(vectors, centroid, k=_clamp(round(n * 0.2), min(n, 3), 8), diversity=0.5)
         )
-        terms = self.key_terms(transcript.text, centroid, limit=10)
-        chapters = [
-            self._chapter(sentences[a:b], vectors[a:b], transcript.duration if b == n else None)
-            for a, b in _chapter_bounds(vectors, sentences, self.chapter_seconds)
+        self._term_vectors: dict[str, Any] = {}
+        lecture_counts = term_candidates(transcript.text)
+        starts = [s.start for s in sentences]
+        bounds = chapter_bounds(vectors, starts, max(transcript.duration, sentences[-1].end))
+        per_chapter = [
+            self.ranked_terms(
+                " ".join(s.text for s in sentences[a:b]),
+                _unit(vectors[a:b].mean(0)),
+                lecture_counts,
+            )
+            for a, b in bounds
         ]
+        chapters = [
+            self._chapter(
+                sentences[a:b], vectors[a:b], terms, transcript.duration if b == n else None
+            )
+            for (a, b), terms in zip(bounds, per_chapter, strict=True)
+        ]
+        terms = _round_robin(per_chapter, limit=10)
         times = {t: first_mention(t, sentences) for t in terms}
         return Summary(
             abstract=" ".join(sentences[i].text for i in abstract_ids),
@@ -133,35 +150,54 @@ class ExtractiveSummarizer:
             term_times={t: v for t, v in times.items() if v is not None},
         )
 
-    def key_terms(self, text: str, centroid, limit: int) -> list[str]:
-        """Frequent content n-grams ranked by closeness to the lecture's centroid (KeyBERT-like)."""
+    def ranked_terms(self, text: str, centroid, lecture_counts: Counter[str]) -> list[str]:
+        """Terms of a span, best first: close to its centroid (KeyBERT-like), frequent in it,
+        and specific to it (a term spread over the whole lecture describes no one chapter)."""
         counts = term_candidates(text)
-        if not counts:
-            return []
         # Embedding every n-gram of a long lecture is wasteful; frequent ones carry the topic.
-        pool = [t for t, _ in counts.most_common(300)]
-        sims = self.embedder.embed(pool) @ centroid
-        scored = sorted(
-            ((float(s) * (1 + math.log(counts[t])), t) for s, t in zip(sims, pool, strict=True)),
-            reverse=True,
-        )
-        chosen: list[str] = []
-        for _, term in scored:
-            # Skip a term that is a fragment of (or contains) one already chosen.
-            if any(term in c or c in term for c in chosen):
-                continue
-            chosen.append(term)
-            if len(chosen) == limit:
-                break
-        return chosen
+        # Three-word phrases must recur to count as terms; once, they are just a clause.
+        pool = [t for t, c in counts.most_common(150) if c > 1 or t.count(" ") < 2]
+        # "carbon" that almost always comes as "carbon dioxide" is the longer term's fragment.
+        pool = [
+            t
+            for t in pool
+            if not any(
+                t != o and f" {t} " in f" {o} " and counts[o] >= 0.6 * counts[t] for o in pool
+            )
+        ]
+        if not pool:
+            return []
+        sims = self._embed_terms(pool) @ centroid
+        scores = {
+            term: float(sim) * (1 + math.log(counts[term])) * counts[term] / lecture_counts[term]
+            for term, sim in zip(pool, sims, strict=True)
+        }
+        return sorted(pool, key=lambda t: -scores[t])
 
-    def _chapter(self, sentences: list[Sentence], vectors, end: float | None) -> Chapter:
+    def _embed_terms(self, terms: list[str]):
+        import numpy as np
+
+        missing = [t for t in terms if t not in self._term_vectors]
+        if missing:
+            self._term_vectors.update(zip(missing, self.embedder.embed(missing), strict=True))
+        return np.stack([self._term_vectors[t] for t in terms])
+
+    def _chapter(
+        self, sentences: list[Sentence], vectors, terms: list[str], end: float | None
+    ) -> Chapter:
         centroid = _unit(vectors.mean(axis=0))
         best = int((vectors @ centroid).argmax())
-        terms = self.key_terms(" ".join(s.text for s in sentences), centroid, limit=1)
         title = terms[0].capitalize() if terms else sentences[0].text[:60]
         last = sentences[-1].end if end is None else max(end, sentences[-1].end)
-        return Chapter(sentences[0].start, last, title, sentences[best].text)
+        wanted = _clamp(round(len(sentences) / 4), 1, 4)
+        points = sorted(mmr(vectors, centroid, k=wanted, diversity=0.5))
+        return Chapter(
+            sentences[0].start,
+            last,
+            title,
+            sentences[best].text,
+            [sentences[i].text for i in points],
+        )
 
 
 def mmr(vectors, query, k: int, diversity: float = 0.3) -> list[int]:
@@ -181,35 +217,17 @@ def mmr(vectors, query, k: int, diversity: float = 0.3) -> list[int]:
     return picked
 
 
-def _chapter_bounds(vectors, sentences: list[Sentence], chapter_seconds: float):
-    """TextTiling-style: cut at the deepest similarity valleys between neighbouring windows."""
-    import numpy as np
-
-    n = len(sentences)
-    duration = sentences[-1].end - sentences[0].start
-    wanted = _clamp(round(duration / chapter_seconds), 1, 12)
-    min_len = 3
-    if wanted == 1 or n < 2 * min_len:
-        return [(0, n)]
-    window = 3
-    gaps = []
-    for i in range(1, n):
-        left = _unit(vectors[max(0, i - window) : i].mean(axis=0))
-        right = _unit(vectors[i : i + window].mean(axis=0))
-        gaps.append(float(left @ right))
-    sims = np.array(gaps)
-    depth = np.array(
-        [(sims[: g + 1].max() - sims[g]) + (sims[g:].max() - sims[g]) for g in range(len(sims))]
-    )
-    cuts: list[int] = []
-    for g in np.argsort(-depth):
-        cut = int(g) + 1
-        if depth[g] <= 0 or len(cuts) == wanted - 1:
-            break
-        if all(abs(cut - c) >= min_len for c in [0, n, *cuts]):
-            cuts.append(cut)
-    edges = [0, *sorted(cuts), n]
-    return list(itertools.pairwise(edges))
+def _round_robin(ranked: list[list[str]], limit: int) -> list[str]:
+    """Take each chapter's best remaining term in turn, so every topic is represented."""
+    chosen: list[str] = []
+    for rank in range(max((len(r) for r in ranked), default=0)):
+        for terms in ranked:
+            # Skip a term that is a fragment of (or contains) one already chosen.
+            if rank < len(terms) and not any(terms[rank] in c or c in terms[rank] for c in chosen):
+                chosen.append(terms[rank])
+                if len(chosen) == limit:
+                    return chosen
+    return chosen
 
 
 def _unit(vector):
@@ -223,11 +241,14 @@ def _clamp(value: int, low: int, high: int) -> int:
     return max(low, min(high, value))
 
 
-def make_summarizer(name: str) -> Summarizer:
-    """``extractive`` (default, offline) or a transformers seq2seq model name or folder."""
+def make_summarizer(name: str, **options: Any) -> Summarizer:
+    """``extractive`` (default, offline) or a transformers seq2seq model name or folder.
+
+    ``options`` (device, beams, max_summary_tokens, min_summary_tokens) tune the abstractive one.
+    """
     name = (name or EXTRACTIVE).strip()
     if name == EXTRACTIVE:
         return ExtractiveSummarizer()
     from lecture_assets.abstractive import AbstractiveSummarizer
 
-    return AbstractiveSummarizer(name, extractive=ExtractiveSummarizer())
+    return AbstractiveSummarizer(name, extractive=ExtractiveSummarizer(), **options)

