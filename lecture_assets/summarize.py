@@ -109,7 +109,6 @@ class ExtractiveSummarizer:
         self.model = self.embedder.name
 
     def summarize(self, transcript: Transcript) -> Summary:
-
         info = {"backend": self.backend, "model": self.model}
         sentences = split_sentences(transcript.segments)
         if not sentences:
@@ -117,10 +116,10 @@ class ExtractiveSummarizer:
         vectors = self.embedder.embed([s.text for s in sentences])
         centroid = _unit(vectors.mean(axis=0))
         n = len(sentences)
-        abstract_ids = sorted(mmr(vectors, centroid, k=_clamp(round(n * 0.1), min(n, 2), 4)))
-        point_ids = sorted(
-            mmr(vectors, centroid, k=_clamp(round(n * 0.2), min(n, 3), 8), diversity=0.5)
-        )
+        # "Step by step." is central but says nothing: prefer sentences of five words or more.
+        pool = [i for i, s in enumerate(sentences) if len(s.text.split()) >= 5] or list(range(n))
+        k = _clamp(round(n * 0.2), min(n, 3), 8)
+        point_ids = sorted(mmr(vectors, centroid, k=k, diversity=0.5, pool=pool))
         self._term_vectors: dict[str, Any] = {}
         lecture_counts = term_candidates(transcript.text)
         starts = [s.start for s in sentences]
@@ -141,8 +140,15 @@ class ExtractiveSummarizer:
         ]
         terms = _round_robin(per_chapter, limit=10)
         times = {t: first_mention(t, sentences) for t in terms}
+        if 2 <= len(chapters) <= 5:
+            abstract = " ".join(c.summary for c in chapters)  # one line per topic, in order
+        else:
+            k = _clamp(round(n * 0.1), min(len(pool), 2), 4)
+            abstract = " ".join(
+                sentences[i].text for i in sorted(mmr(vectors, centroid, k, pool=pool))
+            )
         return Summary(
-            abstract=" ".join(sentences[i].text for i in abstract_ids),
+            abstract=abstract,
             key_points=[sentences[i].text for i in point_ids],
             key_terms=terms,
             chapters=chapters,
@@ -169,7 +175,11 @@ class ExtractiveSummarizer:
             return []
         sims = self._embed_terms(pool) @ centroid
         scores = {
-            term: float(sim) * (1 + math.log(counts[term])) * counts[term] / lecture_counts[term]
+            # A named concept ("binary search") beats its head word ("array") at equal evidence.
+            term: float(sim)
+            * (1 + math.log(counts[term]))
+            * (counts[term] / lecture_counts[term])
+            * (1 + 0.3 * term.count(" "))
             for term, sim in zip(pool, sims, strict=True)
         }
         return sorted(pool, key=lambda t: -scores[t])
@@ -190,7 +200,8 @@ class ExtractiveSummarizer:
         title = terms[0].capitalize() if terms else sentences[0].text[:60]
         last = sentences[-1].end if end is None else max(end, sentences[-1].end)
         wanted = _clamp(round(len(sentences) / 4), 1, 4)
-        points = sorted(mmr(vectors, centroid, k=wanted, diversity=0.5))
+        pool = [i for i, s in enumerate(sentences) if len(s.text.split()) >= 5] or None
+        points = sorted(mmr(vectors, centroid, k=wanted, diversity=0.5, pool=pool))
         return Chapter(
             sentences[0].start,
             last,
@@ -200,11 +211,11 @@ class ExtractiveSummarizer:
         )
 
 
-def mmr(vectors, query, k: int, diversity: float = 0.3) -> list[int]:
+def mmr(vectors, query, k: int, diversity: float = 0.3, pool: list[int] | None = None) -> list[int]:
     """Maximal marginal relevance: relevant to ``query`` yet unlike what was already picked."""
     relevance = vectors @ query
     picked: list[int] = []
-    candidates = list(range(len(vectors)))
+    candidates = list(range(len(vectors))) if pool is None else list(pool)
     while candidates and len(picked) < k:
         if picked:
             redundancy = (vectors[candidates] @ vectors[picked].T).max(axis=1)

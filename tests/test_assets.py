@@ -19,6 +19,7 @@ ARTIFACTS = [
     "transcript.json",
     "transcript.txt",
     "subtitles.srt",
+    "subtitles.vtt",
     "summary.json",
     "notes.pdf",
 ]

@@ -41,7 +41,7 @@ def test_three_topics_get_chapters_at_the_changes(summarizer):
         assert min(abs(change - s) for s in starts) <= 25.0
     titles = [c.title.lower() for c in result.chapters]
     expected = [
-        ("chloro", "photosynthesis", "light"),
+        ("chloro", "photosynthesis", "light", "carbon"),
         ("revolution", "french"),
         ("binary", "search"),
     ]

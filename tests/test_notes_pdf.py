@@ -90,3 +90,48 @@ def test_markup_anywhere_renders_literally(tmp_path, markup):
     text = " ".join(PdfReader(tmp_path / "notes.pdf").pages[0].extract_text().split())
     assert text.count(markup) >= 6  # title, abstract, key point, chapter title and text, term
     assert f"Said: {markup}" in text
+
+
+def _link_targets(reader: PdfReader) -> list[tuple[int, float]]:
+    """(page index, -y) of every internal link's destination, in reading order."""
+    pages = [p.indirect_reference for p in reader.pages]
+    targets = []
+    for page in reader.pages:
+        for annot in page.get("/Annots") or []:
+            annot = annot.get_object()
+            if annot.get("/Subtype") == "/Link":
+                dest = annot.get("/Dest") or annot["/A"]["/D"]
+                targets.append((pages.index(dest[0]), -float(dest[3])))
+    return targets
+
+
+def test_outline_toc_and_links_lead_into_the_transcript(tmp_path):
+    chapters = [
+        Chapter(0.0, 28.0, "Light", "Plants turn light into sugar.", ["Welcome to the lecture."]),
+        Chapter(
+            28.0, 3610.0, "Calvin cycle", "The Calvin cycle fixes carbon dioxide & builds glucose."
+        ),
+    ]
+    summary = _summary()
+    summary.chapters = chapters
+    build_pdf(tmp_path / "notes.pdf", _transcript(), summary, NotesInfo("T", "t.mp4", "d", "m"))
+    reader = PdfReader(tmp_path / "notes.pdf")
+
+    def titles(entries) -> list:
+        return [titles(e) if isinstance(e, list) else e.title for e in entries]
+
+    outline = titles(reader.outline)
+    assert outline[:5] == ["Summary", "Key points", "Chapters", "Key terms", "Transcript"]
+    assert outline[5] == ["00:00  Light", "00:28  Calvin cycle"]  # nested under Transcript
+    text = " ".join(" ".join(p.extract_text() for p in reader.pages).split())
+    assert "00:28 Calvin cycle" in text.replace("  ", " ")  # also in the table of contents
+    transcript = reader.outline[4]
+    start = (reader.get_destination_page_number(transcript), -float(transcript.top))
+    targets = _link_targets(reader)
+    assert len(targets) >= 11  # 7 contents entries, 2 chapters, 1 key point, 1 term time
+    # Chapter headings, the chapter's key point, the term time and the two transcript entries
+    # of the contents jump into the transcript.
+    assert sum(t >= start for t in targets) >= 6
+    # The footer (drawn first on each page) carries the title and the page number.
+    for number, page in enumerate(reader.pages, start=1):
+        assert page.extract_text().splitlines()[:2] == ["T", str(number)]

@@ -45,6 +45,10 @@ def test_synthetic_lecture_word_error_rate_and_outputs(tmp_path, bundled):
     paths = write_outputs(result, tmp_path)
     srt = paths["srt"].read_text()
     assert srt.startswith("1\n00:00:0") and "-->" in srt
+    assert paths["vtt"].read_text().startswith("WEBVTT")
+    cues = [c.split("\n")[2:] for c in srt.strip().split("\n\n")]
+    assert all(1 <= len(rows) <= 2 and max(map(len, rows)) <= 42 for rows in cues)
+    assert " ".join(r for rows in cues for r in rows).split() == result.text.split()
     assert paths["txt"].read_text().split() == result.text.split()
     assert '"segments"' in paths["json"].read_text()
 
