@@ -32,6 +32,7 @@ run: $(VENV)/.installed
 	$(BIN)/dagster dev -w workspace.yaml -h $(HOST) -p $(PORT)
 
 test: $(VENV)/.installed-dev
+	bash scripts/install-test-services.sh
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest
