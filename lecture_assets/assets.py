@@ -21,10 +21,10 @@ GROUP = "lectures"
 FOLLOW_UPSTREAM = (
     dg.AutomationCondition.eager() & dg.AutomationCondition.all_deps_blocking_checks_passed()
 )
-# Transient trouble (a network share hiccup, a busy disk) gets two more tries; the errors we
-# understand (bad input, missing model) are raised with allow_retries=False in readable_failure.
 # Concurrency pool for work that saturates the CPU; its limit is set in dagster.yaml.
 HEAVY_POOL = "heavy"
+# Transient trouble (a network share hiccup, a busy disk) gets two more tries; the errors we
+# understand (bad input, missing model) are raised with allow_retries=False in readable_failure.
 RETRY = dg.RetryPolicy(max_retries=2, delay=5, backoff=dg.Backoff.EXPONENTIAL)
 
 
@@ -60,7 +60,7 @@ def audio(context: dg.AssetExecutionContext, storage: LectureStorage) -> dg.Mate
     return dg.MaterializeResult(
         metadata={
             "path": dg.MetadataValue.path(str(target)),
-            "source": dg.MetadataValue.path(source.path),
+            "source": dg.MetadataValue.path(display_name(source.path)),
             "duration_s": round(info.duration, 2),
             "duration": clock(info.duration),
             "codec": info.source_codec,
