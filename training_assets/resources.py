@@ -1,0 +1,51 @@
+"""Where the training pipeline reads its digits and writes its models, from KONSPEKT_DATA_DIR."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dagster as dg
+
+
+class TrainingStorage(dg.ConfigurableResource):
+    """Source files under `<data_dir>/mnist/`, dataset, checkpoints and log under `training/`."""
+
+    data_dir: str = "data"
+
+    @property
+    def root(self) -> Path:
+        return Path(self.data_dir).expanduser().resolve()
+
+    @property
+    def mnist_dir(self) -> Path:
+        return self.root / "mnist"
+
+    @property
+    def incoming_dir(self) -> Path:
+        return self.mnist_dir / "incoming"
+
+    @property
+    def training_dir(self) -> Path:
+        return self.root / "training"
+
+    @property
+    def dataset_path(self) -> Path:
+        return self.training_dir / "dataset.safetensors"
+
+    @property
+    def samples_path(self) -> Path:
+        return self.training_dir / "dataset_samples.png"
+
+    @property
+    def log_path(self) -> Path:
+        return self.training_dir / "training_log.txt"
+
+    @property
+    def loss_curve_path(self) -> Path:
+        return self.training_dir / "loss_curve.png"
+
+
+def resources_from_env() -> dict[str, dg.ConfigurableResource]:
+    # As in lecture_assets: a plain value, so an empty variable means the default.
+    return {"storage": TrainingStorage(data_dir=os.environ.get("KONSPEKT_DATA_DIR") or "data")}
