@@ -42,15 +42,15 @@ def display_name(name: str) -> str:
     return "".join("\ufffd" if unicodedata.category(c) == "Cc" else c for c in text)
 
 
-def is_candidate(name: str) -> bool:
-    """A media file that is not hidden and not a download in progress."""
+def is_candidate(name: str, suffixes: frozenset[str] = MEDIA_EXTENSIONS) -> bool:
+    """A file with one of ``suffixes`` that is not hidden and not a download in progress."""
     lowered = name.lower()
     if name.startswith((".", "~")) or lowered.endswith(TEMP_SUFFIXES) or name.endswith("~"):
         return False
-    return Path(lowered).suffix in MEDIA_EXTENSIONS
+    return Path(lowered).suffix in suffixes
 
 
-def scan(inbox: Path) -> dict[str, tuple[int, int]]:
+def scan(inbox: Path, suffixes: frozenset[str] = MEDIA_EXTENSIONS) -> dict[str, tuple[int, int]]:
     """Relative path -> (size, mtime_ns) of every candidate under ``inbox``, sorted by path."""
     found: dict[str, tuple[int, int]] = {}
     if not inbox.is_dir():
@@ -58,7 +58,7 @@ def scan(inbox: Path) -> dict[str, tuple[int, int]]:
     for folder, dirs, files in os.walk(inbox):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for name in files:
-            if not is_candidate(name):
+            if not is_candidate(name, suffixes):
                 continue
             path = Path(folder) / name
             try:
@@ -67,6 +67,35 @@ def scan(inbox: Path) -> dict[str, tuple[int, int]]:
                 continue
             found[path.relative_to(inbox).as_posix()] = (stat.st_size, stat.st_mtime_ns)
     return dict(sorted(found.items()))
+
+
+@dataclass
+class Arrivals:
+    """One sensor tick's view of a watched folder, from the previous tick's cursor.
+
+    ``seen`` holds files already handled, ``pending`` files seen once; both map a relative path
+    to [size, mtime_ns]. A file is ``ready`` when it is unchanged since the previous tick (so a
+    copy in progress is never picked up) and not yet handled.
+    """
+
+    current: dict[str, list[int]]
+    ready: list[str]
+    pending: dict[str, list[int]]
+    seen: dict[str, list[int]]
+
+    @classmethod
+    def of(cls, found: dict[str, tuple[int, int]], cursor: str | None) -> Arrivals:
+        state = json.loads(cursor) if cursor else {}
+        before, seen = state.get("pending", {}), state.get("seen", {})
+        current = {rel: list(st) for rel, st in found.items()}
+        # A handled file that changed or vanished is forgotten, so a re-upload counts as new.
+        seen = {rel: st for rel, st in seen.items() if current.get(rel) == st}
+        ready = [rel for rel, st in current.items() if rel not in seen and before.get(rel) == st]
+        pending = {rel: st for rel, st in current.items() if rel not in seen and rel not in ready}
+        return cls(current, ready, pending, seen)
+
+    def cursor(self) -> str:
+        return json.dumps({"pending": self.pending, "seen": self.seen}, sort_keys=True)
 
 
 def slugify(text: str) -> str:

@@ -1,6 +1,5 @@
 """The inbox sensor: a dropped file becomes a `lectures` partition and one run of the job."""
 
-import json
 import time
 from pathlib import Path
 
@@ -23,11 +22,6 @@ lecture_job = dg.define_asset_job(
 HASH_BUDGET_S = 20.0
 
 
-def _load_cursor(raw: str | None) -> tuple[dict[str, list[int]], dict[str, list[int]]]:
-    state = json.loads(raw) if raw else {}
-    return state.get("pending", {}), state.get("seen", {})
-
-
 @dg.sensor(
     job=lecture_job,
     minimum_interval_seconds=15,
@@ -35,28 +29,21 @@ def _load_cursor(raw: str | None) -> tuple[dict[str, list[int]], dict[str, list[
     description="Registers each new, fully copied file in the inbox as a lecture and processes it.",
 )
 def inbox_sensor(context: dg.SensorEvaluationContext, storage: LectureStorage) -> dg.SensorResult:
-    # Cursor: files seen once (pending) and files already handled (seen), as (size, mtime_ns).
-    # A file is admitted when its size and mtime are unchanged since the previous tick.
-    pending, seen = _load_cursor(context.cursor)
-    current = {rel: list(state) for rel, state in inbox.scan(storage.inbox_dir).items()}
-    seen = {rel: state for rel, state in seen.items() if current.get(rel) == state}
-    ready = [rel for rel, st in current.items() if rel not in seen and pending.get(rel) == st]
-    next_pending = {rel: st for rel, st in current.items() if rel not in seen and rel not in ready}
-
-    index = inbox.fingerprint_index(storage.lectures_dir) if ready else {}
+    tick = inbox.Arrivals.of(inbox.scan(storage.inbox_dir), context.cursor)
+    index = inbox.fingerprint_index(storage.lectures_dir) if tick.ready else {}
     new_keys: list[str] = []
     run_requests: list[dg.RunRequest] = []
     started = time.monotonic()
-    for rel in ready:
+    for rel in tick.ready:
         if time.monotonic() - started > HASH_BUDGET_S:
-            next_pending[rel] = current[rel]  # still stable next tick, so admitted then
+            tick.pending[rel] = tick.current[rel]  # still stable next tick, so admitted then
             continue
         try:
             key = _admit(context, storage, rel, index)
         except Exception as exc:  # one bad file must never fail the tick for the others
             context.log.warning(f"skipped {inbox.display_name(rel)}: {exc}")
             key = None
-        seen[rel] = current[rel]
+        tick.seen[rel] = tick.current[rel]
         if key is None:
             continue
         if key not in new_keys and not context.instance.has_dynamic_partition(
@@ -75,7 +62,7 @@ def inbox_sensor(context: dg.SensorEvaluationContext, storage: LectureStorage) -
         dynamic_partitions_requests=[lecture_partitions.build_add_request(new_keys)]
         if new_keys
         else [],
-        cursor=json.dumps({"pending": next_pending, "seen": seen}, sort_keys=True),
+        cursor=tick.cursor(),
     )
 
 

@@ -2,39 +2,16 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
-from lecture_assets.inbox import TEMP_SUFFIXES
+from lecture_assets import inbox
 
-IMAGE_SUFFIXES = (".png",)
-
-
-def is_candidate(name: str) -> bool:
-    """A PNG that is not hidden and not a copy in progress."""
-    lowered = name.lower()
-    if name.startswith((".", "~")) or lowered.endswith(TEMP_SUFFIXES) or name.endswith("~"):
-        return False
-    return lowered.endswith(IMAGE_SUFFIXES)
+IMAGE_SUFFIXES = frozenset({".png"})
 
 
 def scan(folder: Path) -> dict[str, tuple[int, int]]:
-    """Relative path -> (size, mtime_ns) of every candidate image under ``folder``, sorted."""
-    found: dict[str, tuple[int, int]] = {}
-    if not folder.is_dir():
-        return found
-    for parent, dirs, files in os.walk(folder):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        for name in files:
-            if not is_candidate(name):
-                continue
-            path = Path(parent) / name
-            try:
-                stat = path.stat()
-            except FileNotFoundError:  # removed between listing and stat
-                continue
-            found[path.relative_to(folder).as_posix()] = (stat.st_size, stat.st_mtime_ns)
-    return dict(sorted(found.items()))
+    """Relative path -> (size, mtime_ns) of every PNG under ``folder`` (rules as the inbox's)."""
+    return inbox.scan(folder, IMAGE_SUFFIXES)
 
 
 def label_of(relative: str) -> int | None:

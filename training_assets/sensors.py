@@ -5,6 +5,7 @@ import json
 
 import dagster as dg
 
+from lecture_assets import inbox
 from training_assets import incoming
 from training_assets.resources import TrainingStorage
 
@@ -13,11 +14,6 @@ training_job = dg.define_asset_job(
     selection=dg.AssetSelection.groups("training"),
     tags={"konspekt/pipeline": "training"},
 )
-
-
-def _load_cursor(raw: str | None) -> tuple[dict[str, list[int]], dict[str, list[int]]]:
-    state = json.loads(raw) if raw else {}
-    return state.get("pending", {}), state.get("seen", {})
 
 
 @dg.sensor(
@@ -29,14 +25,10 @@ def _load_cursor(raw: str | None) -> tuple[dict[str, list[int]], dict[str, list[
 def mnist_incoming_sensor(
     context: dg.SensorEvaluationContext, storage: TrainingStorage
 ) -> dg.SensorResult:
-    # Cursor as in the lecture inbox: files seen once (pending) and files already trained on
-    # (seen), as (size, mtime_ns). A file is admitted once it is unchanged across two ticks.
-    pending, seen = _load_cursor(context.cursor)
-    current = {rel: list(state) for rel, state in incoming.scan(storage.incoming_dir).items()}
-    seen = {rel: state for rel, state in seen.items() if current.get(rel) == state}
-    ready = [rel for rel, st in current.items() if rel not in seen and pending.get(rel) == st]
-    next_pending = {rel: st for rel, st in current.items() if rel not in seen and rel not in ready}
-    seen |= {rel: current[rel] for rel in ready}
+    # Same stability rule as the lecture inbox: admitted once unchanged across two ticks.
+    tick = inbox.Arrivals.of(incoming.scan(storage.incoming_dir), context.cursor)
+    ready, current = tick.ready, tick.current
+    tick.seen |= {rel: current[rel] for rel in ready}
 
     run_requests = []
     if ready:
@@ -51,7 +43,7 @@ def mnist_incoming_sensor(
 
     return dg.SensorResult(
         run_requests=run_requests,
-        cursor=json.dumps({"pending": next_pending, "seen": seen}, sort_keys=True),
+        cursor=tick.cursor(),
     )
 
 
