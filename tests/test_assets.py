@@ -133,3 +133,23 @@ def test_rematerialized_transcript_flows_downstream(instance, storage, resources
     }
     print(requested)
     assert requested == {"audio": set(), "transcript": set(), "summary": {key}, "pdf": {key}}
+
+
+def test_a_corrupt_file_fails_once_without_retries(instance, storage, resources):
+    broken = storage.inbox_dir / "broken.mp4"
+    broken.write_text("not a video at all\n" * 20)
+    key = register(instance, storage, broken)
+    result = dg.materialize(
+        lecture_assets,
+        instance=instance,
+        partition_key=key,
+        resources=resources,
+        raise_on_error=False,
+    )
+    event_types = [e.event_type_value for e in result.all_events if e.step_key == "audio"]
+    assert event_types.count("STEP_FAILURE") == 1
+    assert "STEP_UP_FOR_RETRY" not in event_types
+    (failure,) = [e for e in result.all_events if e.is_step_failure]
+    assert failure.step_failure_data.user_failure_data.description == (
+        "broken.mp4 is not a readable video or audio file."
+    )
