@@ -9,4 +9,7 @@ defs = dg.Definitions(
     jobs=[lecture_job],
     sensors=[inbox_sensor, lecture_automation_sensor],
     resources=resources_from_env(),
+    # Every run of these assets (sensor job, UI materialize, backfill, automation) in one
+    # process: no per-step start-up, and models stay loaded from one step to the next.
+    executor=dg.in_process_executor,
 )

@@ -13,8 +13,6 @@ lecture_job = dg.define_asset_job(
     "lecture_job",
     selection=dg.AssetSelection.groups("lectures"),
     partitions_def=lecture_partitions,
-    # One process for the four steps: no per-step start-up, models stay loaded between steps.
-    executor_def=dg.in_process_executor,
     tags={"konspekt/pipeline": "lectures"},
 )
 
