@@ -33,6 +33,13 @@ def register(instance, storage, source) -> str:
     return key
 
 
+def run(instance, resources, key: str, assets=lecture_assets):
+    """Materialize ``assets`` for one partition, in process; failures are returned, not raised."""
+    return dg.materialize(
+        assets, instance=instance, partition_key=key, resources=resources, raise_on_error=False
+    )
+
+
 def materialized_metadata(result, asset) -> dict:
     (event,) = result.asset_materializations_for_node(asset.op.name)
     return {k: v.value for k, v in event.metadata.items()}
@@ -41,9 +48,7 @@ def materialized_metadata(result, asset) -> dict:
 def test_lecture_becomes_notes(instance, storage, resources):
     source = copy_lecture(storage.inbox_dir, "Photosynthesis <intro> & Лекция.mp4")
     key = register(instance, storage, source)
-    result = dg.materialize(
-        lecture_assets, instance=instance, partition_key=key, resources=resources
-    )
+    result = run(instance, resources, key)
     assert result.success
     folder = storage.lecture_dir(key)
     assert sorted(p.name for p in folder.iterdir()) == sorted([*ARTIFACTS, "source.json"])
@@ -80,13 +85,7 @@ def test_silence_fails_the_speech_check_and_blocks_the_notes(instance, storage, 
         storage.inbox_dir / "empty room.m4a", "-f", "lavfi", "-i", "anullsrc=r=16000:cl=mono:d=5"
     )
     key = register(instance, storage, source)
-    result = dg.materialize(
-        lecture_assets,
-        instance=instance,
-        partition_key=key,
-        resources=resources,
-        raise_on_error=False,
-    )
+    result = run(instance, resources, key)
     assert not result.success
     checks = {c.check_name: c for c in result.get_asset_check_evaluations()}
     assert not checks["has_speech"].passed
@@ -97,13 +96,7 @@ def test_silence_fails_the_speech_check_and_blocks_the_notes(instance, storage, 
 
 def test_unregistered_partition_fails_with_a_readable_message(instance, storage, resources):
     instance.add_dynamic_partitions(lecture_partitions.name, ["ghost-0000000000"])
-    result = dg.materialize(
-        [audio],
-        instance=instance,
-        partition_key="ghost-0000000000",
-        resources=resources,
-        raise_on_error=False,
-    )
+    result = run(instance, resources, "ghost-0000000000", [audio])
     (failure,) = [e for e in result.all_events if e.is_step_failure]
     description = failure.step_failure_data.user_failure_data.description
     assert description.startswith("Partition ghost-0000000000 has no registered source file")
@@ -113,19 +106,11 @@ def test_rematerialized_transcript_flows_downstream(instance, storage, resources
     """Eager automation: a new transcript makes summary and pdf stale, and only those."""
     source = copy_lecture(storage.inbox_dir, "flow.mp4")
     key = register(instance, storage, source)
-    assert dg.materialize(
-        lecture_assets, instance=instance, partition_key=key, resources=resources
-    ).success
+    assert run(instance, resources, key).success
     settled = dg.evaluate_automation_conditions(defs=defs, instance=instance)
     assert settled.total_requested == 0
 
-    dg.materialize(
-        [transcript],
-        instance=instance,
-        partition_key=key,
-        resources=resources,
-        selection=[transcript],
-    )
+    assert run(instance, resources, key, [transcript]).success
     after = dg.evaluate_automation_conditions(defs=defs, instance=instance, cursor=settled.cursor)
     requested = {
         name: after.get_requested_partitions(dg.AssetKey(name))
@@ -139,13 +124,7 @@ def test_a_corrupt_file_fails_once_without_retries(instance, storage, resources)
     broken = storage.inbox_dir / "broken.mp4"
     broken.write_text("not a video at all\n" * 20)
     key = register(instance, storage, broken)
-    result = dg.materialize(
-        lecture_assets,
-        instance=instance,
-        partition_key=key,
-        resources=resources,
-        raise_on_error=False,
-    )
+    result = run(instance, resources, key)
     event_types = [e.event_type_value for e in result.all_events if e.step_key == "audio"]
     assert event_types.count("STEP_FAILURE") == 1
     assert "STEP_UP_FOR_RETRY" not in event_types
