@@ -17,6 +17,7 @@ def transcript(*texts: str) -> Transcript:
         (["Please subscribe to my channel."], "Whisper produces on silence"),
         (["The cell. The cell. The cell. The cell. The cell. Mitosis."], "repeats 'the cell' 5"),
         ([("we go round and round " * 40).strip()], "highly repetitive"),
+        ([("the same words again and again " * 200).strip()], "highly repetitive"),
     ],
 )
 def test_hallucinations_are_named(texts, fragment):
@@ -34,6 +35,14 @@ def test_hallucinations_are_named(texts, fragment):
 )
 def test_real_lectures_pass(texts):
     assert degenerate_reason(transcript(*texts)) is None
+
+
+def test_a_long_lecture_that_repeats_itself_is_not_a_loop():
+    """A script read seven times over (as in bench/throughput.py) is speech, not a decoder loop."""
+    from pathlib import Path
+
+    script = (Path(__file__).parent / "fixtures" / "three_topics.txt").read_text()
+    assert degenerate_reason(transcript(*[script.replace("\n", " ")] * 7)) is None
 
 
 def test_drop_repeats_merges_consecutive_duplicates():
