@@ -131,18 +131,17 @@ class AbstractiveSummarizer:
     def summarize(self, transcript: Transcript) -> Summary:
         summary = self.extractive.summarize(transcript)
         summary.summarizer = {"backend": self.backend, "model": self.model}
-        sentences = [
-            piece
-            for s in split_sentences(transcript.segments)
-            for piece in split_long(s.text, self.count, self.limit // 2)
-        ]
+        # Sentences (long ones cut to fit) and the indices where a chapter begins.
+        starts = {round(c.start, 3) for c in summary.chapters[1:]}
+        sentences: list[str] = []
+        chapter_starts: set[int] = set()
+        for sentence in split_sentences(transcript.segments):
+            if round(sentence.start, 3) in starts:
+                chapter_starts.add(len(sentences))
+            sentences += split_long(sentence.text, self.count, self.limit // 2)
         if not sentences:
             return summary
-        starts = {round(c.start, 3) for c in summary.chapters[1:]}
-        timed = split_sentences(transcript.segments)
-        breaks = frozenset(i for i, s in enumerate(timed) if round(s.start, 3) in starts)
-        if len(timed) != len(sentences):
-            breaks = frozenset()  # long sentences were cut, indices no longer line up
+        breaks = frozenset(chapter_starts)
         chunks = chunk_sentences(sentences, self.count, self.limit, self.limit // 10, breaks)
         pieces = [self._generate(c.text) for c in chunks]
         summary.key_points = [p for p in pieces if p]
