@@ -45,17 +45,18 @@ class LectureStorage(dg.ConfigurableResource):
 
 
 class WhisperTranscriber(dg.ConfigurableResource):
-    """whisperX settings: model name or folder, device, language, batch size."""
+    """whisperX settings: model name or folder, device, language, VAD, batch size."""
 
     model: str = "tiny.en"
     device: str = "auto"  # auto: CUDA (float16) when available, else CPU (int8)
     language: str = "auto"  # auto: 'en' for .en models, detected otherwise
+    vad: str = "silero"  # silero (bundled ONNX, fast on CPU) or pyannote (whisperX's default)
     batch_size: int = 0  # 0: 16 on GPU, 8 on CPU
 
     def transcribe(self, wav: Path, progress: Callable[[float], None] | None = None):
         from lecture_assets.transcribe import resolve, transcribe
 
-        spec = resolve(self.model, self.device, self.language)
+        spec = resolve(self.model, self.device, self.language, self.vad)
         return transcribe(wav, spec, self.batch_size or None, progress)
 
 
@@ -98,6 +99,7 @@ def resources_from_env() -> dict[str, dg.ConfigurableResource]:
             model=_env("KONSPEKT_WHISPER_MODEL", "tiny.en"),
             device=_env("KONSPEKT_DEVICE", "auto"),
             language=_env("KONSPEKT_LANGUAGE", "auto"),
+            vad=_env("KONSPEKT_VAD", "silero"),
         ),
         "summarizer": LectureSummarizer(
             name=_env("KONSPEKT_SUMMARIZER", "extractive"), device=_env("KONSPEKT_DEVICE", "auto")

@@ -7,7 +7,7 @@ import jiwer
 import pytest
 from conftest import JFK, JFK_TEXT, LECTURE_MP4, LECTURE_SCRIPT
 
-from lecture_assets.errors import ModelUnavailableError
+from lecture_assets.errors import KonspektError, ModelUnavailableError
 from lecture_assets.media import extract_audio
 from lecture_assets.transcribe import BUNDLED_MODEL, resolve, transcribe, write_outputs
 
@@ -78,3 +78,38 @@ def test_missing_hub_model_names_the_variable(tmp_path):
     with pytest.raises(ModelUnavailableError, match="KONSPEKT_WHISPER_MODEL") as caught:
         transcribe(wav, spec)
     assert "not available offline" in str(caught.value)
+
+
+def test_both_vads_transcribe_jfk_word_for_word(tmp_path):
+    """Silero (the default) and whisperX's own pyannote VAD find the same speech."""
+    wav = tmp_path / "audio.wav"
+    extract_audio(JFK, wav)
+    for vad in ("silero", "pyannote"):
+        result = transcribe(wav, resolve(BUNDLED_MODEL, "cpu", vad=vad))
+        assert normalize(result.text) == normalize(JFK_TEXT), vad
+
+
+def test_unknown_vad_is_refused_with_the_variable_name():
+    with pytest.raises(KonspektError, match="KONSPEKT_VAD"):
+        resolve(BUNDLED_MODEL, "cpu", vad="webrtc")
+
+
+def test_silero_regions_fit_whisper_windows(tmp_path):
+    import numpy as np
+
+    from lecture_assets.media import SAMPLE_RATE, load_pcm
+    from lecture_assets.vad import BundledSilero
+
+    vad = BundledSilero(chunk_size=30.0)
+    silence = np.zeros(SAMPLE_RATE * 20, dtype=np.float32)
+    assert vad({"waveform": silence, "sample_rate": SAMPLE_RATE}) == []
+    assert BundledSilero.merge_chunks([], 30.0, 0.5, None) == []
+
+    extract_audio(LECTURE_MP4, tmp_path / "audio.wav")
+    pcm = load_pcm(tmp_path / "audio.wav")
+    regions = vad({"waveform": pcm, "sample_rate": SAMPLE_RATE})
+    chunks = BundledSilero.merge_chunks(regions, 30.0, 0.5, None)
+    assert len(regions) > len(chunks) >= 2  # a 53-second lecture needs two windows
+    assert all(0 < c["end"] - c["start"] <= 30.0 for c in chunks)
+    speech = sum(r.end - r.start for r in regions)
+    assert 0.8 * len(pcm) / SAMPLE_RATE <= speech <= len(pcm) / SAMPLE_RATE + 0.5
