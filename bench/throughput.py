@@ -90,6 +90,7 @@ def main(minutes: float) -> None:
         result = json.loads(ours["stdout"].strip().splitlines()[-1])
         if result["status"] != "ok":
             raise SystemExit(f"konspekt failed: {result['error']}\n{ours['stderr']}")
+        stages = stage_seconds(folder / "home", result["partition"])
     print(f"machine: {os.cpu_count()} cores; audio {audio_s / 60:.1f} min; model tiny.en int8 CPU")
     for label, run in [
         ("baseline faster-whisper (beam 5, VAD, 2 threads)", base),
@@ -100,6 +101,31 @@ def main(minutes: float) -> None:
             f"peak RSS {run['peak_mib']:5.0f} MiB"
         )
     print(f"ratio ours / baseline: {ours['seconds'] / base['seconds']:.2f}")
+    print("inside konspekt process (from the run's asset metadata):")
+    for label, seconds in stages.items():
+        print(f"  {label:46s} {seconds:7.1f} s")
+    rest = ours["seconds"] - sum(stages.values())
+    print(f"  {'start-up, imports, model loads, Dagster':46s} {rest:7.1f} s")
+
+
+def stage_seconds(home: Path, key: str) -> dict[str, float]:
+    """Each asset's own timing, as recorded in its materialization metadata."""
+    import dagster as dg
+
+    timings = {
+        "audio": ("decode_s", "audio: ffmpeg decode to 16 kHz mono"),
+        "transcript": ("transcribe_s", "transcript: VAD + whisperX ASR"),
+        "summary": ("summarize_s", "summary: chapters, key points, key terms"),
+        "pdf": ("render_s", "pdf: reportlab"),
+    }
+    os.environ["DAGSTER_HOME"] = str(home)
+    stages = {}
+    with dg.DagsterInstance.get() as instance:
+        for asset, (field, label) in timings.items():
+            event = instance.get_latest_materialization_event(dg.AssetKey(asset))
+            metadata = event.asset_materialization.metadata
+            stages[label] = float(metadata[field].value)
+    return stages
 
 
 if __name__ == "__main__":

@@ -183,12 +183,14 @@ def pdf(context: dg.AssetExecutionContext, storage: LectureStorage) -> dg.Materi
         f"({notes.summarizer['model']})",
     )
     target = folder / "notes.pdf"
+    started = time.perf_counter()
     pages = build_pdf(target, text, notes, info)
     return dg.MaterializeResult(
         metadata={
             "path": dg.MetadataValue.path(str(target)),
             "pages": pages,
             "size_kb": round(target.stat().st_size / 1024, 1),
+            "render_s": round(time.perf_counter() - started, 2),
         }
     )
 

@@ -1,4 +1,4 @@
-"""`konspekt process [--json] FILE...`: the lecture pipeline without the UI, for scripts."""
+"""`konspekt process|backfill [--json] ...`: the lecture pipeline without the UI, for scripts."""
 
 from __future__ import annotations
 
@@ -51,10 +51,7 @@ def _failure_message(result) -> str:
 
 
 def process_one(path_arg: str, instance, resources, index: dict[str, str]) -> Outcome:
-    import dagster as dg
-
     from lecture_assets import inbox
-    from lecture_assets.assets import lecture_assets
     from lecture_assets.media import probe
     from lecture_assets.partitions import lecture_partitions
 
@@ -73,20 +70,49 @@ def process_one(path_arg: str, instance, resources, index: dict[str, str]) -> Ou
     if not instance.has_dynamic_partition(lecture_partitions.name, key):
         instance.add_dynamic_partitions(lecture_partitions.name, [key])
     print(f"konspekt: processing {path_arg} as {key}", file=sys.stderr)
+    return run_partition(path_arg, key, instance, resources, {"konspekt/source": "cli"})
+
+
+def run_partition(label: str, key: str, instance, resources, tags: dict[str, str]) -> Outcome:
+    """One Dagster run of the whole pipeline for one lecture, in this process.
+
+    Runs share the process, so whisperX and the embedding model load once for all of them
+    (lecture_assets.transcribe.load_whisper is cached), while each lecture keeps its own run,
+    checks and metadata in the UI and one bad file fails only its own run.
+    """
+    import dagster as dg
+
+    from lecture_assets.assets import lecture_assets
+
     result = dg.materialize(
         lecture_assets,
         instance=instance,
         partition_key=key,
         resources=resources,
         raise_on_error=False,
-        tags={"konspekt/source": "cli"},
+        tags=tags,
         # Step starts, outputs and engine events at DEBUG would drown the progress lines.
         run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
     )
     if not result.success:
-        return Outcome(path_arg, "failed", partition=key, error=_failure_message(result))
-    pdf = storage.lecture_dir(key) / "notes.pdf"
-    return Outcome(path_arg, "ok", partition=key, pdf=str(pdf))
+        return Outcome(label, "failed", partition=key, error=_failure_message(result))
+    pdf = resources["storage"].lecture_dir(key) / "notes.pdf"
+    return Outcome(label, "ok", partition=key, pdf=str(pdf))
+
+
+def backfill_keys(instance, keys: list[str], everything: bool, missing: bool) -> list[str]:
+    """The registered lectures to reprocess: named ones, all, or those without notes yet."""
+    import dagster as dg
+
+    from lecture_assets.partitions import lecture_partitions
+
+    registered = list(instance.get_dynamic_partitions(lecture_partitions.name))
+    if everything:
+        return registered
+    if missing:
+        done = instance.get_materialized_partitions(dg.AssetKey("pdf"))
+        return [key for key in registered if key not in done]
+    return keys
 
 
 def expand(args: list[str]) -> list[str]:
@@ -110,7 +136,19 @@ def main(argv: list[str] | None = None) -> int:
     process.add_argument(
         "files", nargs="+", metavar="FILE", help="recordings, or folders of recordings"
     )
-    process.add_argument("--json", action="store_true", help="one JSON object per input")
+    backfill = commands.add_parser(
+        "backfill",
+        help="reprocess registered lectures in one process (models loaded once)",
+        description="Re-materialize audio, transcript, summary and pdf of lectures already "
+        "registered (by the inbox sensor or `konspekt process`): one run per lecture, all in "
+        "this process, so the models load once. Use it after changing a model.",
+    )
+    which = backfill.add_mutually_exclusive_group(required=True)
+    which.add_argument("keys", nargs="*", default=[], metavar="KEY", help="lecture partitions")
+    which.add_argument("--all", action="store_true", help="every registered lecture")
+    which.add_argument("--missing", action="store_true", help="lectures without notes.pdf")
+    for command in (process, backfill):
+        command.add_argument("--json", action="store_true", help="one JSON object per input")
     args = parser.parse_args(argv)
 
     from lecture_assets import inbox
@@ -121,17 +159,43 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("lecture_assets").setLevel(logging.INFO)
     instance = _instance()
     resources = resources_from_env()
-    index = inbox.fingerprint_index(resources["storage"].lectures_dir)
+    if args.command == "process":
+        index = inbox.fingerprint_index(resources["storage"].lectures_dir)
+        outcomes = (
+            process_one(path_arg, instance, resources, index) for path_arg in expand(args.files)
+        )
+    else:
+        outcomes = backfill_runs(args, instance, resources)
     failed = False
-    for path_arg in expand(args.files):
-        outcome = process_one(path_arg, instance, resources, index)
+    for outcome in outcomes:
         failed |= outcome.status == "failed"
         if args.json:
             print(json.dumps(asdict(outcome), ensure_ascii=False), flush=True)
         else:
             detail = outcome.pdf or outcome.error or f"same content as {outcome.partition}"
-            print(f"{outcome.status:9} {path_arg}: {detail}", flush=True)
+            print(f"{outcome.status:9} {outcome.input}: {detail}", flush=True)
     return 1 if failed else 0
+
+
+def backfill_runs(args, instance, resources):
+    from lecture_assets.partitions import lecture_partitions
+
+    keys = backfill_keys(instance, args.keys, args.all, args.missing)
+    if not keys:
+        print("konspekt: nothing to backfill", file=sys.stderr)
+    tags = {"konspekt/source": "cli-backfill", "konspekt/backfill": _backfill_id()}
+    for number, key in enumerate(keys, 1):
+        if not instance.has_dynamic_partition(lecture_partitions.name, key):
+            yield Outcome(key, "failed", partition=key, error=f"No lecture {key} is registered.")
+            continue
+        print(f"konspekt: backfill {number}/{len(keys)}: {key}", file=sys.stderr)
+        yield run_partition(key, key, instance, resources, tags)
+
+
+def _backfill_id() -> str:
+    from datetime import UTC, datetime
+
+    return datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
 
 
 if __name__ == "__main__":

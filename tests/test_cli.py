@@ -16,7 +16,7 @@ pytestmark = pytest.mark.slow
 KONSPEKT = Path(sys.executable).with_name("konspekt")
 
 
-def run_cli(tmp_path, *args: str) -> subprocess.CompletedProcess:
+def run_cli(tmp_path, *args: str, command: str = "process") -> subprocess.CompletedProcess:
     env = {
         **os.environ,
         "DAGSTER_HOME": str(tmp_path / "home"),
@@ -24,7 +24,7 @@ def run_cli(tmp_path, *args: str) -> subprocess.CompletedProcess:
     }
     (tmp_path / "home").mkdir(exist_ok=True)
     return subprocess.run(
-        [str(KONSPEKT), "process", *args], env=env, capture_output=True, text=True, timeout=600
+        [str(KONSPEKT), command, *args], env=env, capture_output=True, text=True, timeout=600
     )
 
 
@@ -73,3 +73,35 @@ def test_failed_stage_reports_one_sentence(tmp_path):
     (line,) = [json.loads(x) for x in proc.stdout.splitlines()]
     assert line["status"] == "failed" and line["partition"]
     assert line["error"] == "screen capture.mp4 has no audio track."
+
+
+def test_backfill_reprocesses_registered_lectures_as_tagged_runs(tmp_path):
+    proc = run_cli(tmp_path, "--json", str(JFK))
+    key = json.loads(proc.stdout)["partition"]
+    pdf = tmp_path / "data" / "lectures" / key / "notes.pdf"
+    first_pdf = pdf.stat().st_mtime_ns
+
+    proc = run_cli(tmp_path, "--json", "--all", command="backfill")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    (line,) = [json.loads(x) for x in proc.stdout.splitlines()]
+    assert line == {"input": key, "status": "ok", "partition": key, "pdf": str(pdf), "error": None}
+    assert pdf.stat().st_mtime_ns > first_pdf
+    assert f"backfill 1/1: {key}" in proc.stderr
+
+    proc = run_cli(tmp_path, "--missing", command="backfill")
+    assert proc.returncode == 0 and proc.stdout == ""
+    assert "nothing to backfill" in proc.stderr
+
+    proc = run_cli(tmp_path, "--json", key, "no-such-lecture", command="backfill")
+    assert proc.returncode == 1
+    ok, unknown = [json.loads(x) for x in proc.stdout.splitlines()]
+    assert ok["status"] == "ok"
+    assert unknown["error"] == "No lecture no-such-lecture is registered."
+
+    os.environ["DAGSTER_HOME"] = str(tmp_path / "home")
+    with dg.DagsterInstance.get() as instance:
+        runs = instance.get_runs()
+        assert len(runs) == 3
+        backfills = {r.tags.get("konspekt/backfill") for r in runs} - {None}
+        assert len(backfills) == 2  # one id per backfill command, shared by its runs
+        assert all(r.tags["dagster/partition"] == key for r in runs)
