@@ -16,8 +16,9 @@ lecture_job = dg.define_asset_job(
     tags={"konspekt/pipeline": "lectures"},
 )
 
-# Hashing is the only slow part of a tick; leave the rest for the next tick past this budget.
-HASH_BUDGET_S = 20.0
+# Admitting a file (hash, register) is the slow part of a tick: past this budget the rest waits
+# for the next tick, so a tick stays a few seconds however many files arrive at once.
+ADMIT_BUDGET_S = 3.0
 
 
 @dg.sensor(
@@ -29,11 +30,19 @@ HASH_BUDGET_S = 20.0
 def inbox_sensor(context: dg.SensorEvaluationContext, storage: LectureStorage) -> dg.SensorResult:
     tick = inbox.Arrivals.of(inbox.scan(storage.inbox_dir), context.cursor)
     index = inbox.fingerprint_index(storage.lectures_dir) if tick.ready else {}
+    # One query for all keys: asking per file cost ~1 ms each, 10 s for 10,000 new files.
+    known = (
+        set(context.instance.get_dynamic_partitions(lecture_partitions.name))
+        if tick.ready
+        else set()
+    )
     new_keys: list[str] = []
     run_requests: list[dg.RunRequest] = []
     started = time.monotonic()
-    for rel in tick.ready:
-        if time.monotonic() - started > HASH_BUDGET_S:
+    for done, rel in enumerate(tick.ready):
+        # At least one file per tick, so a file that alone takes longer than the budget to
+        # hash still gets in.
+        if done and time.monotonic() - started > ADMIT_BUDGET_S:
             tick.pending[rel] = tick.current[rel]  # still stable next tick, so admitted then
             continue
         try:
@@ -44,9 +53,8 @@ def inbox_sensor(context: dg.SensorEvaluationContext, storage: LectureStorage) -
         tick.seen[rel] = tick.current[rel]
         if key is None:
             continue
-        if key not in new_keys and not context.instance.has_dynamic_partition(
-            lecture_partitions.name, key
-        ):
+        if key not in known:
+            known.add(key)
             new_keys.append(key)
         # run_key makes a repeated evaluation (or a cursor reset) a no-op for Dagster.
         run_requests.append(

@@ -128,3 +128,20 @@ def test_one_unreadable_file_does_not_fail_the_tick(instance, storage, monkeypat
     result = tick(instance, storage, tick(instance, storage).cursor)
     assert [r.partition_key.split("-")[0] for r in result.run_requests] == ["good"]
     assert "bad.mp4" in json.loads(result.cursor)["seen"]  # logged and skipped, not retried
+
+
+def test_admission_budget_defers_the_rest_to_later_ticks(instance, storage, monkeypatch):
+    from lecture_assets import sensors
+
+    monkeypatch.setattr(sensors, "ADMIT_BUDGET_S", 0.0)  # past the budget after every file
+    for i in range(3):
+        (storage.inbox_dir / f"part {i}.mp4").write_bytes(bytes([i]) * 2048)
+    cursor = tick(instance, storage).cursor
+    admitted: list[str] = []
+    for _ in range(3):
+        result = tick(instance, storage, cursor)
+        assert len(result.run_requests) == 1  # at least one per tick, however slow
+        admitted += [r.partition_key for r in result.run_requests]
+        cursor = result.cursor
+    assert len(set(admitted)) == 3
+    assert tick(instance, storage, cursor).run_requests == []
