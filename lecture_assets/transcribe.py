@@ -1,4 +1,4 @@
-"""Speech to text with whisperX (faster-whisper + pyannote VAD), models loaded once per process."""
+"""Speech to text with whisperX (VAD, then batched faster-whisper); models load once per process."""
 
 from __future__ import annotations
 

@@ -183,6 +183,13 @@ def test_run_containers_share_network_data_logs_and_environment():
     forwarded = set(LAUNCHER["env_vars"])
     assert forwarded <= set(daemon_env)
     assert {n for n in daemon_env if n.startswith(("KONSPEKT_", "HF_"))} <= forwarded
+    # ... including each setting the code reads (a new one is easy to forget here).
+    read = {
+        name
+        for module in ("lecture_assets/resources.py", "training_assets/resources.py")
+        for name in re.findall(r'"(KONSPEKT_\w+)"', (ROOT / module).read_text())
+    }
+    assert "KONSPEKT_VAD" in read and read <= forwarded and read <= set(daemon_env)
     assert {
         f"DAGSTER_POSTGRES_{p}" for p in ("HOST", "PORT", "USER", "PASSWORD", "DB")
     } <= forwarded
