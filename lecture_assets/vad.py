@@ -22,7 +22,7 @@ LONG_ENOUGH = 0.6
 
 
 class BundledSilero(Vad):
-    """Speech regions for whisperX's batches, packed into windows that end at the longest pause."""
+    """Speech regions for whisperX's batches, packed into windows that end at long pauses."""
 
     def __init__(self, vad_onset: float = 0.5, chunk_size: float = 30.0, **_: Any) -> None:
         super().__init__(vad_onset)
@@ -92,6 +92,6 @@ def _groups(segments: list[SegmentX], chunk_size: float):
 
 def _window(group: list[SegmentX], before: float, after: float, chunk_size: float) -> dict:
     """One whisperX window: the regions plus up to PAD of the pauses around them."""
-    start = max(0.0, group[0].start - min(PAD, before / 2))
-    end = min(group[-1].end + min(PAD, after / 2), start + chunk_size)
+    start = max(0.0, group[0].start - min(PAD, max(before, 0.0) / 2))
+    end = min(group[-1].end + min(PAD, max(after, 0.0) / 2), start + chunk_size)
     return {"start": start, "end": end, "segments": [(s.start, s.end) for s in group]}
