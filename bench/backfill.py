@@ -8,6 +8,8 @@ one instance and data folder times:
             looping over files would do; each call imports whisperX and loads the models);
   backfill: `konspekt backfill KEY...` reprocessing the same N lectures in one process, one
             Dagster run per lecture, models loaded once;
+  dagster:  `dagster asset materialize --partition KEY` once per lecture, each a fresh process,
+            as each run of a backfill launched in the UI is;
 and, in a fresh process, the model-load time that the backfill saves per extra lecture (importing
 whisperX, loading tiny.en and the embedding model). Prints the saving against (N - 1) loads.
 """
@@ -65,6 +67,18 @@ def konspekt(env: dict, *args: str) -> tuple[float, list[dict]]:
     return seconds, outcomes
 
 
+def dagster_materialize(env: dict, key: str) -> float:
+    command = [
+        str(Path(sys.executable).with_name("dagster")), "asset", "materialize",
+        "-m", "lecture_assets.definitions", "--select", "*", "--partition", key,
+    ]  # fmt: skip
+    started = time.perf_counter()
+    proc = subprocess.run(command, env=env, capture_output=True, text=True, cwd=ROOT)
+    if proc.returncode:
+        raise SystemExit(f"dagster asset materialize {key} failed:\n{proc.stderr[-3000:]}")
+    return time.perf_counter() - started
+
+
 def main(count: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
@@ -78,14 +92,17 @@ def main(count: int) -> None:
             keys.append(outcome["partition"])
         backfill, outcomes = konspekt(env, "backfill", "--json", *keys)
         assert [o["partition"] for o in outcomes] == keys
+        per_run = [dagster_materialize(env, key) for key in keys]
         load = float(subprocess.run([sys.executable, "-c", LOAD], capture_output=True,
                                     text=True, check=True).stdout.split()[-1])  # fmt: skip
     total = sum(separate)
     print(f"machine: {os.cpu_count()} cores; {count} one-minute lectures (mp4), tiny.en on CPU")
-    for label, seconds in [
+    rows = [
         ("separate `konspekt process` calls", total),
         ("one `konspekt backfill`", backfill),
-    ]:
+        ("`dagster asset materialize` per key", sum(per_run)),
+    ]
+    for label, seconds in rows:
         print(f"{label:34s} {seconds:6.1f} s ({seconds / count:5.1f} s per lecture)")
     print(f"{'model load in a fresh process':34s} {load:6.1f} s")
     print(
