@@ -106,6 +106,7 @@ def transcript(
             "path": dg.MetadataValue.path(str(paths["json"])),
             "language": result.language,
             "model": result.model,
+            "vad": transcriber.vad,
             "segments": len(result.segments),
             "words": result.word_count,
             "duration_s": round(result.duration, 2),

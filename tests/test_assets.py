@@ -54,7 +54,7 @@ def test_lecture_becomes_notes(instance, storage, resources):
     assert sorted(p.name for p in folder.iterdir()) == sorted([*ARTIFACTS, "source.json"])
 
     meta = materialized_metadata(result, transcript)
-    assert meta["model"] == "tiny.en" and meta["language"] == "en"
+    assert (meta["model"], meta["language"], meta["vad"]) == ("tiny.en", "en", "silero")
     assert meta["words"] > 100 and meta["real_time_factor"] > 1
     assert materialized_metadata(result, audio)["duration_s"] == pytest.approx(52.7, abs=0.3)
     checks = {c.check_name: c.passed for c in result.get_asset_check_evaluations()}
