@@ -105,7 +105,7 @@ def main(minutes: float) -> None:
     for label, seconds in stages.items():
         print(f"  {label:46s} {seconds:7.1f} s")
     rest = ours["seconds"] - sum(stages.values())
-    print(f"  {'start-up, imports, model loads, Dagster':46s} {rest:7.1f} s")
+    print(f"  {'interpreter, Dagster, other imports':46s} {rest:7.1f} s")
 
 
 def stage_seconds(home: Path, key: str) -> dict[str, float]:
@@ -114,7 +114,7 @@ def stage_seconds(home: Path, key: str) -> dict[str, float]:
 
     timings = {
         "audio": ("decode_s", "audio: ffmpeg decode to 16 kHz mono"),
-        "transcript": ("transcribe_s", "transcript: VAD + whisperX ASR"),
+        "transcript": ("transcribe_s", "transcript: model load, VAD, whisperX ASR"),
         "summary": ("summarize_s", "summary: chapters, key points, key terms"),
         "pdf": ("render_s", "pdf: reportlab"),
     }
