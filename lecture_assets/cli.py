@@ -112,7 +112,7 @@ def backfill_keys(instance, keys: list[str], everything: bool, missing: bool) ->
     if missing:
         done = instance.get_materialized_partitions(dg.AssetKey("pdf"))
         return [key for key in registered if key not in done]
-    return keys
+    return list(dict.fromkeys(keys))  # each named lecture once, in the order given
 
 
 def expand(args: list[str]) -> list[str]:
@@ -146,7 +146,9 @@ def main(argv: list[str] | None = None) -> int:
     which = backfill.add_mutually_exclusive_group(required=True)
     which.add_argument("keys", nargs="*", default=[], metavar="KEY", help="lecture partitions")
     which.add_argument("--all", action="store_true", help="every registered lecture")
-    which.add_argument("--missing", action="store_true", help="lectures without notes.pdf")
+    which.add_argument(
+        "--missing", action="store_true", help="lectures whose pdf was never materialized"
+    )
     for command in (process, backfill):
         command.add_argument("--json", action="store_true", help="one JSON object per input")
     args = parser.parse_args(argv)
@@ -195,7 +197,8 @@ def backfill_runs(args, instance, resources):
 def _backfill_id() -> str:
     from datetime import UTC, datetime
 
-    return datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    # Readable, and distinct for two backfills started in the same second.
+    return f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}-{os.getpid()}"
 
 
 if __name__ == "__main__":

@@ -120,8 +120,11 @@ def transcribe(
         result = pipeline.transcribe(
             pcm, batch_size=batch_size, language=spec.language, progress_callback=callback
         )
+    # A window may be padded past the last sample; no segment ends after the recording.
     segments = [
-        Segment(round(float(s["start"]), 3), round(float(s["end"]), 3), s["text"].strip())
+        Segment(
+            round(float(s["start"]), 3), round(min(float(s["end"]), duration), 3), s["text"].strip()
+        )
         for s in result["segments"]
         if s["text"].strip()
     ]
@@ -146,11 +149,7 @@ def load_whisper(spec: WhisperSpec):
 
         # Pyannote is whisperX's own VAD; "silero" hands it faster-whisper's bundled ONNX model,
         # 11x faster on CPU (see lecture_assets/vad.py).
-        vad_model = None
-        if spec.vad == "silero":
-            from lecture_assets.vad import BundledSilero
-
-            vad_model = BundledSilero()
+        vad_model = _silero() if spec.vad == "silero" else None
         try:
             # whisperX prints a notice about a manually assigned VAD; stdout is for --json.
             with contextlib.redirect_stdout(sys.stderr):
@@ -179,6 +178,18 @@ def load_whisper(spec: WhisperSpec):
         "loaded whisper %s on %s in %.1fs", spec.name, spec.device, time.perf_counter() - started
     )
     return pipeline
+
+
+def _silero():
+    try:
+        from lecture_assets.vad import BundledSilero
+
+        return BundledSilero()
+    except Exception as exc:  # an ONNX Runtime or packaging problem, not the user's input
+        raise ModelUnavailableError(
+            f"The Silero VAD bundled with faster-whisper could not be loaded ({exc}); set "
+            "KONSPEKT_VAD=pyannote to use whisperX's own VAD, or reinstall (make run)."
+        ) from exc
 
 
 def _quiet_whisperx_logging() -> None:

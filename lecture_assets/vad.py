@@ -10,7 +10,7 @@ machine cannot reach, so this adapter runs faster-whisper's bundled ONNX copy be
 from typing import Any
 
 import numpy as np
-from faster_whisper.vad import VadOptions, get_speech_timestamps
+from faster_whisper.vad import VadOptions, get_speech_timestamps, get_vad_model
 from whisperx.diarize import Segment as SegmentX
 from whisperx.vads.vad import Vad
 
@@ -27,13 +27,15 @@ class BundledSilero(Vad):
     def __init__(self, vad_onset: float = 0.5, chunk_size: float = 30.0, **_: Any) -> None:
         super().__init__(vad_onset)
         # Unpadded regions split at any 160 ms pause (faster-whisper's batched settings), so
-        # merge_chunks sees every pause and can choose where a 30-second window ends.
+        # merge_chunks sees every pause and can choose where a 30-second window ends; no region
+        # is so long that its padding would not fit in a window.
         self.options = VadOptions(
             threshold=vad_onset,
-            max_speech_duration_s=chunk_size,
+            max_speech_duration_s=chunk_size - 2 * PAD,
             min_silence_duration_ms=160,
             speech_pad_ms=0,
         )
+        get_vad_model()  # load the ONNX session now, so a broken install fails at model load
 
     def __call__(self, audio: dict[str, Any], **_: Any) -> list[SegmentX]:
         rate = audio["sample_rate"]
@@ -76,7 +78,7 @@ def _groups(segments: list[SegmentX], chunk_size: float):
         end = last
         if last + 1 < len(regions):  # more follows: end the window at a long, late pause
             gaps = {
-                j: regions[j + 1].start - regions[j].end
+                j: max(regions[j + 1].start - regions[j].end, 0.0)
                 for j in range(i, last + 1)
                 if regions[j].end - start >= chunk_size / 2
             }
@@ -91,7 +93,15 @@ def _groups(segments: list[SegmentX], chunk_size: float):
 
 
 def _window(group: list[SegmentX], before: float, after: float, chunk_size: float) -> dict:
-    """One whisperX window: the regions plus up to PAD of the pauses around them."""
-    start = max(0.0, group[0].start - min(PAD, max(before, 0.0) / 2))
-    end = min(group[-1].end + min(PAD, max(after, 0.0) / 2), start + chunk_size)
+    """One whisperX window: the regions plus up to PAD of the pauses around them.
+
+    The padding shrinks rather than the speech when a window would exceed ``chunk_size``.
+    """
+    head = min(PAD, max(before, 0.0) / 2)
+    tail = min(PAD, max(after, 0.0) / 2)
+    room = max(chunk_size - (group[-1].end - group[0].start), 0.0)
+    if head + tail > room:
+        head, tail = room * head / (head + tail), room * tail / (head + tail)
+    start = max(0.0, group[0].start - head)
+    end = min(group[-1].end + tail, start + chunk_size)
     return {"start": start, "end": end, "segments": [(s.start, s.end) for s in group]}

@@ -92,7 +92,7 @@ def test_backfill_reprocesses_registered_lectures_as_tagged_runs(tmp_path):
     assert proc.returncode == 0 and proc.stdout == ""
     assert "nothing to backfill" in proc.stderr
 
-    proc = run_cli(tmp_path, "--json", key, "no-such-lecture", command="backfill")
+    proc = run_cli(tmp_path, "--json", key, key, "no-such-lecture", command="backfill")
     assert proc.returncode == 1
     ok, unknown = [json.loads(x) for x in proc.stdout.splitlines()]
     assert ok["status"] == "ok"

@@ -133,7 +133,7 @@ def test_one_unreadable_file_does_not_fail_the_tick(instance, storage, monkeypat
 def test_admission_budget_defers_the_rest_to_later_ticks(instance, storage, monkeypatch):
     from lecture_assets import sensors
 
-    monkeypatch.setattr(sensors, "ADMIT_BUDGET_S", 0.0)  # past the budget after every file
+    monkeypatch.setattr(sensors, "ADMIT_BUDGET_S", -1.0)  # past the budget after every file
     for i in range(3):
         (storage.inbox_dir / f"part {i}.mp4").write_bytes(bytes([i]) * 2048)
     cursor = tick(instance, storage).cursor
@@ -145,3 +145,14 @@ def test_admission_budget_defers_the_rest_to_later_ticks(instance, storage, monk
         cursor = result.cursor
     assert len(set(admitted)) == 3
     assert tick(instance, storage, cursor).run_requests == []
+
+
+def test_lecture_registered_elsewhere_gets_a_run_but_no_second_partition(instance, storage):
+    # `konspekt process` registered these bytes under this name; now they land in the inbox.
+    source = copy_lecture(storage.inbox_dir, "Intro lecture.mp4")
+    key = inbox.partition_key(source.name, inbox.fingerprint(source))
+    instance.add_dynamic_partitions("lectures", [key])
+    first = tick(instance, storage)
+    second = tick(instance, storage, first.cursor)
+    assert [r.partition_key for r in second.run_requests] == [key]
+    assert added_keys(second) == []

@@ -33,7 +33,7 @@ def test_window_ends_at_the_longest_pause_in_its_second_half():
 
 
 def test_a_pause_in_the_first_half_is_not_used():
-    # The long pause at 5 s would leave a 5-second window: cut at the later, shorter one.
+    # The long pause at 5 s would leave a 5-second window: cut at the latest of the later ones.
     speech = regions((0.0, 5.0), (7.0, 20.0), (20.3, 28.0), (28.3, 45.0))
     first, *_ = BundledSilero.merge_chunks(speech, 30.0)
     assert first["segments"][-1] == (20.3, 28.0)
@@ -49,3 +49,29 @@ def test_windows_cover_every_region_once_and_fit_whisper():
     assert all(w["end"] - w["start"] <= 30.0 for w in windows)
     assert all(a["end"] <= b["start"] for a, b in pairwise(windows))
     assert len(windows) <= 1.3 * (at / 30.0) + 1  # packed, not one window per phrase
+
+
+def test_padding_shrinks_before_speech_is_cut():
+    # 29.9 s without a pause: the window keeps all of it and gives up most of its padding.
+    _, middle, _ = BundledSilero.merge_chunks(regions((0.0, 5.0), (10.0, 39.9), (45.0, 50.0)), 30.0)
+    assert middle["segments"] == [(10.0, 39.9)]
+    assert middle["start"] <= 10.0 and middle["end"] >= 39.9
+    assert middle["end"] - middle["start"] <= 30.0 + 1e-9
+
+
+def test_overlapping_regions_do_not_break_packing():
+    speech = regions((0.0, 10.0), (9.5, 20.0), (19.0, 28.0), (27.5, 40.0))
+    windows = BundledSilero.merge_chunks(speech, 30.0)
+    assert [s for w in windows for s in w["segments"]] == [(s.start, s.end) for s in speech]
+
+
+def test_broken_silero_install_names_the_setting(monkeypatch):
+    from lecture_assets import transcribe, vad
+    from lecture_assets.errors import ModelUnavailableError
+
+    def broken():
+        raise RuntimeError("onnxruntime: cannot load library")
+
+    monkeypatch.setattr(vad, "get_vad_model", broken)
+    with pytest.raises(ModelUnavailableError, match="KONSPEKT_VAD=pyannote"):
+        transcribe._silero()
