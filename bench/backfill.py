@@ -22,6 +22,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from throughput import video_from_speech  # bench/ is on sys.path when a script here runs
+
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "tests" / "fixtures" / "lecture.txt"
 VOICES = ["en-us", "en-gb", "en-us+f3", "en-gb-x-rp+m4", "en-us+m2", "en-029", "en-us+f2"]
@@ -39,20 +41,12 @@ print(time.perf_counter() - started)
 
 
 def make_lectures(folder: Path, count: int) -> list[Path]:
-    from lecture_assets.media import ffmpeg_exe
-
     videos = []
     for voice in (VOICES * count)[:count]:
         wav, video = folder / "speech.wav", folder / f"lecture-{len(videos) + 1}-{voice}.mp4"
         speed = str(150 + 5 * (len(videos) // len(VOICES)))  # distinct bytes past 7 voices
         subprocess.run(["espeak-ng", "-v", voice, "-s", speed, "-f", SCRIPT, "-w", wav], check=True)
-        subprocess.run(
-            [ffmpeg_exe(), "-v", "error", "-y", "-f", "lavfi", "-i", "color=c=navy:s=320x180:r=1",
-             "-i", wav, "-shortest", "-c:v", "libx264", "-tune", "stillimage", "-pix_fmt",
-             "yuv420p", "-c:a", "aac", "-b:a", "64k", video],
-            check=True,
-        )  # fmt: skip
-        videos.append(video)
+        videos.append(video_from_speech(wav, video))
     return videos
 
 

@@ -26,8 +26,6 @@ SCRIPTS = [
 
 
 def make_lecture(folder: Path, minutes: float) -> Path:
-    from lecture_assets.media import ffmpeg_exe
-
     text = " ".join(p.read_text() for p in SCRIPTS)
     wav = folder / "speech.wav"
     # ~3 minutes per reading of both scripts at 150 words per minute.
@@ -37,7 +35,13 @@ def make_lecture(folder: Path, minutes: float) -> Path:
         ["espeak-ng", "-v", "en-us", "-s", "150", "-f", folder / "script.txt", "-w", wav],
         check=True,
     )
-    video = folder / "lecture.mp4"
+    return video_from_speech(wav, folder / "lecture.mp4")
+
+
+def video_from_speech(wav: Path, video: Path) -> Path:
+    """An mp4 lecture: the speech under a still frame, as a screen recording would be."""
+    from lecture_assets.media import ffmpeg_exe
+
     subprocess.run(
         [ffmpeg_exe(), "-v", "error", "-y", "-f", "lavfi", "-i", "color=c=navy:s=320x180:r=1",
          "-i", wav, "-shortest", "-c:v", "libx264", "-tune", "stillimage", "-pix_fmt", "yuv420p",

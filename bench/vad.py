@@ -17,6 +17,7 @@ import warnings
 from pathlib import Path
 
 import jiwer
+from throughput import make_lecture  # bench/ is on sys.path when a script here runs
 
 from lecture_assets.media import extract_audio
 from lecture_assets.transcribe import load_whisper, resolve, transcribe
@@ -63,9 +64,6 @@ def main(minutes: float) -> None:
         means = " ".join(f"{sum(s) / len(s):13.3f}" for s in scores.values())
         print(f"{'mean of ' + str(len(scores['silero'])) + ' clips':32s} {means}")
         if minutes > 0:
-            sys.path.insert(0, str(ROOT / "bench"))
-            from throughput import make_lecture
-
             video = make_lecture(folder, minutes)
             extract_audio(video, folder / "long.wav")
             reference = normalize((folder / "script.txt").read_text())
