@@ -7,7 +7,7 @@ PORT ?= 3000
 export KONSPEKT_DATA_DIR ?= $(CURDIR)/data
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 
-.PHONY: run test install lint format lock clean
+.PHONY: run home test install lint format lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,16 +26,20 @@ $(VENV)/.installed-dev: $(VENV)/.installed
 
 install: $(VENV)/.installed
 
-run: $(VENV)/.installed
-	mkdir -p "$(DAGSTER_HOME)" "$(KONSPEKT_DATA_DIR)/inbox"
-	[ -e "$(DAGSTER_HOME)/dagster.yaml" ] || ln -s "$(CURDIR)/dagster.yaml" "$(DAGSTER_HOME)/dagster.yaml"
+# The instance folder, prepared by the same code as `konspekt` uses when it runs first:
+# $(DAGSTER_HOME)/dagster.yaml links to this repository's dagster.yaml.
+home: $(VENV)/.installed
+	mkdir -p "$(KONSPEKT_DATA_DIR)/inbox"
+	$(BIN)/python -m konspekt.instance "$(DAGSTER_HOME)"
+
+run: home
 	$(BIN)/dagster dev -w workspace.yaml -h $(HOST) -p $(PORT)
 
 test: $(VENV)/.installed-dev
 	bash scripts/install-test-services.sh
-	bash scripts/install-browser.sh
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 	$(BIN)/pytest
 
 lint: $(VENV)/.installed-dev

@@ -32,8 +32,8 @@ LOAD = """
 import time, warnings
 warnings.simplefilter("ignore")
 started = time.perf_counter()
-from lecture_assets.summarize import make_summarizer
-from lecture_assets.transcribe import load_whisper, resolve
+from lecture_assets.notes.factory import make_summarizer
+from lecture_assets.asr.transcribe import load_whisper, resolve
 load_whisper(resolve("tiny.en"))
 make_summarizer("extractive").summarize  # the embedding model loads with the summarizer
 print(time.perf_counter() - started)

@@ -4,7 +4,7 @@
 
 Decodes FILE once, loads the bundled tiny.en once, then transcribes the audio once per batch
 size and prints the real-time factor and the process's peak RSS so far. The default in
-lecture_assets.transcribe (8 on CPU, 16 on CUDA) comes from this table.
+lecture_assets.asr.transcribe (8 on CPU, 16 on CUDA) comes from this table.
 """
 
 import resource
@@ -14,8 +14,8 @@ import time
 import warnings
 from pathlib import Path
 
-from lecture_assets.media import extract_audio
-from lecture_assets.transcribe import load_whisper, resolve, transcribe
+from lecture_assets.asr.media import extract_audio
+from lecture_assets.asr.transcribe import load_whisper, resolve, transcribe
 
 
 def main(source: Path, sizes: list[int]) -> None:

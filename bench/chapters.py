@@ -16,9 +16,9 @@ import time
 import wave
 from pathlib import Path
 
-from lecture_assets.media import extract_audio
-from lecture_assets.summarize import ExtractiveSummarizer
-from lecture_assets.transcribe import resolve, transcribe
+from lecture_assets.asr.media import extract_audio
+from lecture_assets.asr.transcribe import resolve, transcribe
+from lecture_assets.notes.extractive import ExtractiveSummarizer
 
 DEFAULT_SCRIPT = Path(__file__).parents[1] / "tests" / "fixtures" / "three_topics.txt"
 
@@ -82,7 +82,7 @@ def toy_abstractive(folder: Path, extractive: ExtractiveSummarizer):
 
     from transformers import AutoTokenizer, BartConfig, BartForConditionalGeneration
 
-    from lecture_assets.abstractive import AbstractiveSummarizer
+    from lecture_assets.notes.abstractive import AbstractiveSummarizer
 
     config = BartConfig(
         vocab_size=30522, d_model=32, encoder_layers=1, decoder_layers=1,

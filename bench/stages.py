@@ -8,10 +8,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from lecture_assets.media import extract_audio
-from lecture_assets.notes_pdf import NotesInfo, build_pdf
-from lecture_assets.summarize import make_summarizer
-from lecture_assets.transcribe import load_whisper, resolve, transcribe
+from lecture_assets.asr.media import extract_audio
+from lecture_assets.asr.transcribe import load_whisper, resolve, transcribe
+from lecture_assets.notes.factory import make_summarizer
+from lecture_assets.notes.pdf import NotesInfo, build_pdf
 
 
 def timed(label: str, rows: list, fn):

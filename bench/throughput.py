@@ -40,7 +40,7 @@ def make_lecture(folder: Path, minutes: float) -> Path:
 
 def video_from_speech(wav: Path, video: Path) -> Path:
     """An mp4 lecture: the speech under a still frame, as a screen recording would be."""
-    from lecture_assets.media import ffmpeg_exe
+    from lecture_assets.asr.media import ffmpeg_exe
 
     subprocess.run(
         [ffmpeg_exe(), "-v", "error", "-y", "-f", "lavfi", "-i", "color=c=navy:s=320x180:r=1",

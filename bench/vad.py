@@ -19,8 +19,8 @@ from pathlib import Path
 import jiwer
 from throughput import make_lecture  # bench/ is on sys.path when a script here runs
 
-from lecture_assets.media import extract_audio
-from lecture_assets.transcribe import load_whisper, resolve, transcribe
+from lecture_assets.asr.media import extract_audio
+from lecture_assets.asr.transcribe import load_whisper, resolve, transcribe
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPTS = [

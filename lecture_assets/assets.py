@@ -1,43 +1,19 @@
 """The lecture pipeline as thin assets: audio -> transcript -> summary -> pdf, one per partition."""
 
-import json
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
 import dagster as dg
 
+from konspekt.orchestration import HEAVY_POOL, RETRY, follow_upstream, readable_failure
+from konspekt.watch import display_name
 from lecture_assets.checks import transcript_check_specs, transcript_checks
-from lecture_assets.errors import KonspektError
-from lecture_assets.inbox import display_name
 from lecture_assets.partitions import lecture_partitions
+from lecture_assets.records import clock
 from lecture_assets.resources import LectureStorage, LectureSummarizer, WhisperTranscriber
-from lecture_assets.text import clock
 
 GROUP = "lectures"
-# Follow upstream changes, but never summarise a transcript whose blocking check failed.
-FOLLOW_UPSTREAM = (
-    dg.AutomationCondition.eager() & dg.AutomationCondition.all_deps_blocking_checks_passed()
-)
-# Concurrency pool for work that saturates the CPU; its limit is set in dagster.yaml.
-HEAVY_POOL = "heavy"
-# Transient trouble (a network share hiccup, a busy disk) gets two more tries; the errors we
-# understand (bad input, missing model) are raised with allow_retries=False in readable_failure.
-RETRY = dg.RetryPolicy(max_retries=2, delay=5, backoff=dg.Backoff.EXPONENTIAL)
-
-
-@contextmanager
-def readable_failure() -> Iterator[None]:
-    """Show a KonspektError as one sentence in the UI instead of a stack trace."""
-    try:
-        yield
-    except KonspektError as exc:
-        # A bad file or a missing model fails the same way every time: no retry.
-        raise dg.Failure(
-            description=str(exc), metadata={"error": str(exc)}, allow_retries=False
-        ) from None
 
 
 @dg.asset(
@@ -48,12 +24,12 @@ def readable_failure() -> Iterator[None]:
 )
 def audio(context: dg.AssetExecutionContext, storage: LectureStorage) -> dg.MaterializeResult:
     """16 kHz mono WAV decoded from the dropped lecture file."""
-    from lecture_assets.media import extract_audio
+    from lecture_assets.asr.media import extract_audio
 
     key = context.partition_key
     with readable_failure():
         source = storage.source(key)
-        target = storage.lecture_dir(key) / "audio.wav"
+        target = storage.lecture(key).audio
         started = time.perf_counter()
         info = extract_audio(Path(source.path), target, storage.max_minutes * 60 or None)
     context.log.info(f"decoded {display_name(source.name)}: {clock(info.duration)} of audio")
@@ -85,9 +61,9 @@ def transcript(
     context: dg.AssetExecutionContext, storage: LectureStorage, transcriber: WhisperTranscriber
 ) -> dg.MaterializeResult:
     """Timed transcript (JSON, text, SRT) of the lecture audio, by whisperX."""
-    from lecture_assets.transcribe import write_outputs
+    from lecture_assets.asr.subtitles import write_outputs
 
-    folder = storage.lecture_dir(context.partition_key)
+    folder = storage.lecture(context.partition_key)
     reported = [0.0]
 
     def progress(fraction: float) -> None:
@@ -97,7 +73,7 @@ def transcript(
 
     started = time.perf_counter()
     with readable_failure():
-        result = transcriber.transcribe(folder / "audio.wav", progress)
+        result = transcriber.transcribe(folder.audio, progress)
     elapsed = time.perf_counter() - started
     paths = write_outputs(result, folder)
     preview = "\n".join(f"- `[{clock(s.start)}]` {s.text}" for s in result.segments[:8])
@@ -124,21 +100,20 @@ def transcript(
     retry_policy=RETRY,
     deps=[transcript],
     kinds={"transformers"},
-    automation_condition=FOLLOW_UPSTREAM,
+    automation_condition=follow_upstream(),
 )
 def summary(
     context: dg.AssetExecutionContext, storage: LectureStorage, summarizer: LectureSummarizer
 ) -> dg.MaterializeResult:
     """Abstract, key points, key terms and timed chapters of the lecture."""
-    from lecture_assets.fsutil import write_json
-    from lecture_assets.transcribe import Transcript
+    from konspekt.files import write_json
 
-    folder = storage.lecture_dir(context.partition_key)
-    text = Transcript.from_dict(json.loads((folder / "transcript.json").read_text("utf-8")))
+    folder = storage.lecture(context.partition_key)
+    text = folder.read_transcript()
     started = time.perf_counter()
     with readable_failure():
         result = summarizer.build().summarize(text)
-    path = write_json(folder / "summary.json", result.to_dict())
+    path = write_json(folder.summary, result.to_dict())
     chapters = "\n".join(
         f"- {clock(c.start)}–{clock(c.end)} **{c.title}**" for c in result.chapters
     )
@@ -162,20 +137,18 @@ def summary(
     retry_policy=RETRY,
     deps=[summary],
     kinds={"reportlab", "pdf"},
-    automation_condition=FOLLOW_UPSTREAM,
+    automation_condition=follow_upstream(),
 )
 def pdf(context: dg.AssetExecutionContext, storage: LectureStorage) -> dg.MaterializeResult:
     """Lecture notes as a PDF: summary, key points, chapters, key terms and the transcript."""
-    from lecture_assets.notes_pdf import NotesInfo, build_pdf
-    from lecture_assets.summarize import Summary
-    from lecture_assets.transcribe import Transcript
+    from lecture_assets.notes.pdf import NotesInfo, build_pdf
 
     key = context.partition_key
-    folder = storage.lecture_dir(key)
+    folder = storage.lecture(key)
     with readable_failure():
         source = storage.source(key)
-    text = Transcript.from_dict(json.loads((folder / "transcript.json").read_text("utf-8")))
-    notes = Summary.from_dict(json.loads((folder / "summary.json").read_text("utf-8")))
+    text = folder.read_transcript()
+    notes = folder.read_summary()
     info = NotesInfo(
         title=display_name(Path(source.name).stem),
         source=display_name(source.name),
@@ -183,7 +156,7 @@ def pdf(context: dg.AssetExecutionContext, storage: LectureStorage) -> dg.Materi
         models=f"whisper {text.model}; summary {notes.summarizer['backend']} "
         f"({notes.summarizer['model']})",
     )
-    target = folder / "notes.pdf"
+    target = folder.pdf
     started = time.perf_counter()
     pages = build_pdf(target, text, notes, info)
     return dg.MaterializeResult(

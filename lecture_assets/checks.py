@@ -2,8 +2,8 @@
 
 import dagster as dg
 
-from lecture_assets.quality import degenerate_reason
-from lecture_assets.transcribe import Transcript
+from lecture_assets.asr.quality import degenerate_reason
+from lecture_assets.records import Transcript
 
 NO_SPEECH = "No speech detected in the recording."
 

@@ -23,13 +23,13 @@ class Outcome:
 def _instance():
     import dagster as dg
 
+    from konspekt.instance import prepare_home
+
     if not os.environ.get("DAGSTER_HOME"):
-        # Same default as `make run`, so CLI runs show up in the UI started from this folder.
+        # Same default and the same dagster.yaml as `make run`, so CLI runs show up in the UI
+        # started from this folder and both run with the same pool and queue settings.
         home = Path(".dagster_home").resolve()
-        home.mkdir(exist_ok=True)
-        config = home / "dagster.yaml"
-        if not config.exists():
-            config.write_text("telemetry:\n  enabled: false\n")
+        prepare_home(home)
         os.environ["DAGSTER_HOME"] = str(home)
         print(f"konspekt: DAGSTER_HOME not set, using {home}", file=sys.stderr)
     return dg.DagsterInstance.get()
@@ -51,22 +51,15 @@ def _failure_message(result) -> str:
 
 
 def process_one(path_arg: str, instance, resources, index: dict[str, str]) -> Outcome:
-    from lecture_assets import inbox
-    from lecture_assets.media import probe
+    from lecture_assets import intake
     from lecture_assets.partitions import lecture_partitions
 
-    path = Path(path_arg)
-    storage = resources["storage"]
-    try:
-        probe(path)  # existence, emptiness and readability, before anything is registered
-    except Exception as exc:  # MediaError, or an OSError reading the file
-        return Outcome(path_arg, "failed", error=str(exc))
-    digest = inbox.fingerprint(path)
-    key = inbox.partition_key(path.name, digest)
-    first = index.setdefault(digest, key)
-    if first != key:
-        return Outcome(path_arg, "duplicate", partition=first)
-    inbox.register(storage.lectures_dir, key, path, digest)
+    admission = intake.admit(resources["storage"].layout, Path(path_arg), index)
+    if admission.status == "rejected":
+        return Outcome(path_arg, "failed", error=admission.reason)
+    key = admission.key
+    if admission.status == "duplicate":
+        return Outcome(path_arg, "duplicate", partition=key)
     if not instance.has_dynamic_partition(lecture_partitions.name, key):
         instance.add_dynamic_partitions(lecture_partitions.name, [key])
     print(f"konspekt: processing {path_arg} as {key}", file=sys.stderr)
@@ -77,7 +70,7 @@ def run_partition(label: str, key: str, instance, resources, tags: dict[str, str
     """One Dagster run of the whole pipeline for one lecture, in this process.
 
     Runs share the process, so whisperX and the embedding model load once for all of them
-    (lecture_assets.transcribe.load_whisper is cached), while each lecture keeps its own run,
+    (lecture_assets.asr.transcribe.load_whisper is cached), while each lecture keeps its own run,
     checks and metadata in the UI and one bad file fails only its own run.
     """
     import dagster as dg
@@ -96,7 +89,7 @@ def run_partition(label: str, key: str, instance, resources, tags: dict[str, str
     )
     if not result.success:
         return Outcome(label, "failed", partition=key, error=_failure_message(result))
-    pdf = resources["storage"].lecture_dir(key) / "notes.pdf"
+    pdf = resources["storage"].lecture(key).pdf
     return Outcome(label, "ok", partition=key, pdf=str(pdf))
 
 
@@ -117,13 +110,14 @@ def backfill_keys(instance, keys: list[str], everything: bool, missing: bool) ->
 
 def expand(args: list[str]) -> list[str]:
     """Folders stand for the recordings in them (as the inbox sensor would see them)."""
-    from lecture_assets import inbox
+    from konspekt.watch import scan
+    from lecture_assets.asr.media import MEDIA_EXTENSIONS
 
     paths: list[str] = []
     for arg in args:
         folder = Path(arg)
         if folder.is_dir():
-            paths += [str(folder / rel) for rel in inbox.scan(folder)]
+            paths += [str(folder / rel) for rel in scan(folder, MEDIA_EXTENSIONS)]
         else:
             paths.append(arg)
     return paths
@@ -153,16 +147,21 @@ def main(argv: list[str] | None = None) -> int:
         command.add_argument("--json", action="store_true", help="one JSON object per input")
     args = parser.parse_args(argv)
 
-    from lecture_assets import inbox
+    from konspekt.errors import KonspektError
+    from lecture_assets import intake
     from lecture_assets.resources import resources_from_env
 
     # Dagster's console log is the progress report; stdout stays for results only.
     logging.basicConfig(stream=sys.stderr, level=logging.WARNING, format="%(message)s")
     logging.getLogger("lecture_assets").setLevel(logging.INFO)
-    instance = _instance()
-    resources = resources_from_env()
+    try:
+        resources = resources_from_env()
+        instance = _instance()
+    except KonspektError as exc:  # a bad setting: one sentence, not a traceback
+        print(f"konspekt: {exc}", file=sys.stderr)
+        return 2
     if args.command == "process":
-        index = inbox.fingerprint_index(resources["storage"].lectures_dir)
+        index = intake.fingerprint_index(resources["storage"].layout)
         outcomes = (
             process_one(path_arg, instance, resources, index) for path_arg in expand(args.files)
         )

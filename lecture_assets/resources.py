@@ -1,15 +1,16 @@
-"""Typed settings for the lecture pipeline, read from KONSPEKT_* environment variables."""
+"""Typed resources of the lecture pipeline, configured from the KONSPEKT_* settings."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from pathlib import Path
 
 import dagster as dg
 
-from lecture_assets import inbox
-from lecture_assets.errors import KonspektError
+from konspekt.errors import KonspektError
+from konspekt.settings import Settings
+from lecture_assets.layout import Layout, LectureFolder
+from lecture_assets.records import SourceRecord, Transcript
 
 
 class LectureStorage(dg.ConfigurableResource):
@@ -20,22 +21,22 @@ class LectureStorage(dg.ConfigurableResource):
     max_minutes: float = 300.0  # refuse recordings longer than this (0: no limit)
 
     @property
-    def root(self) -> Path:
-        return Path(self.data_dir).expanduser().resolve()
+    def layout(self) -> Layout:
+        return Layout.of(self.data_dir, self.inbox)
 
     @property
     def inbox_dir(self) -> Path:
-        return Path(self.inbox).expanduser().resolve() if self.inbox else self.root / "inbox"
+        return self.layout.inbox
 
     @property
     def lectures_dir(self) -> Path:
-        return self.root / "lectures"
+        return self.layout.lectures
 
-    def lecture_dir(self, key: str) -> Path:
-        return self.lectures_dir / key
+    def lecture(self, key: str) -> LectureFolder:
+        return self.layout.lecture(key)
 
-    def source(self, key: str) -> inbox.SourceRecord:
-        record = inbox.lookup(self.lectures_dir, key)
+    def source(self, key: str) -> SourceRecord:
+        record = self.lecture(key).read_source()
         if record is None:
             raise KonspektError(
                 f"Partition {key} has no registered source file; drop the file into "
@@ -53,8 +54,8 @@ class WhisperTranscriber(dg.ConfigurableResource):
     vad: str = "silero"  # silero (bundled ONNX, fast on CPU) or pyannote (whisperX's default)
     batch_size: int = 0  # 0: 16 on GPU, 8 on CPU
 
-    def transcribe(self, wav: Path, progress: Callable[[float], None] | None = None):
-        from lecture_assets.transcribe import resolve, transcribe
+    def transcribe(self, wav: Path, progress: Callable[[float], None] | None = None) -> Transcript:
+        from lecture_assets.asr.transcribe import resolve, transcribe
 
         spec = resolve(self.model, self.device, self.language, self.vad)
         return transcribe(wav, spec, self.batch_size or None, progress)
@@ -69,7 +70,7 @@ class LectureSummarizer(dg.ConfigurableResource):
     max_summary_tokens: int = 160
 
     def build(self):
-        from lecture_assets.summarize import make_summarizer
+        from lecture_assets.notes.factory import make_summarizer
 
         if self.name.strip() in ("", "extractive"):
             return make_summarizer(self.name)
@@ -81,27 +82,22 @@ class LectureSummarizer(dg.ConfigurableResource):
         )
 
 
-def _env(name: str, default: str) -> str:
+def lecture_resources(settings: Settings) -> dict[str, dg.ConfigurableResource]:
     # Plain values rather than dg.EnvVar: the CLI and tests use these resources outside a run,
-    # and an empty variable should mean "the default", not "".
-    return os.environ.get(name) or default
+    # and the settings were read (and checked) once, in konspekt.settings.
+    return {
+        "storage": LectureStorage(
+            data_dir=settings.data_dir, inbox=settings.inbox, max_minutes=settings.max_minutes
+        ),
+        "transcriber": WhisperTranscriber(
+            model=settings.whisper_model,
+            device=settings.device,
+            language=settings.language,
+            vad=settings.vad,
+        ),
+        "summarizer": LectureSummarizer(name=settings.summarizer, device=settings.device),
+    }
 
 
 def resources_from_env() -> dict[str, dg.ConfigurableResource]:
-    max_minutes = os.environ.get("KONSPEKT_MAX_MINUTES")
-    return {
-        "storage": LectureStorage(
-            data_dir=_env("KONSPEKT_DATA_DIR", "data"),
-            inbox=_env("KONSPEKT_INBOX", ""),
-            max_minutes=float(max_minutes) if max_minutes else 300.0,
-        ),
-        "transcriber": WhisperTranscriber(
-            model=_env("KONSPEKT_WHISPER_MODEL", "tiny.en"),
-            device=_env("KONSPEKT_DEVICE", "auto"),
-            language=_env("KONSPEKT_LANGUAGE", "auto"),
-            vad=_env("KONSPEKT_VAD", "silero"),
-        ),
-        "summarizer": LectureSummarizer(
-            name=_env("KONSPEKT_SUMMARIZER", "extractive"), device=_env("KONSPEKT_DEVICE", "auto")
-        ),
-    }
+    return lecture_resources(Settings.from_env())

@@ -1,11 +1,12 @@
 """The inbox sensor: a dropped file becomes a `lectures` partition and one run of the job."""
 
 import time
-from pathlib import Path
 
 import dagster as dg
 
-from lecture_assets import inbox
+from konspekt.watch import Arrivals, display_name, scan
+from lecture_assets import intake
+from lecture_assets.asr.media import MEDIA_EXTENSIONS
 from lecture_assets.partitions import lecture_partitions
 from lecture_assets.resources import LectureStorage
 
@@ -28,8 +29,9 @@ ADMIT_BUDGET_S = 3.0
     description="Registers each new, fully copied file in the inbox as a lecture and processes it.",
 )
 def inbox_sensor(context: dg.SensorEvaluationContext, storage: LectureStorage) -> dg.SensorResult:
-    tick = inbox.Arrivals.of(inbox.scan(storage.inbox_dir), context.cursor)
-    index = inbox.fingerprint_index(storage.lectures_dir) if tick.ready else {}
+    layout = storage.layout
+    tick = Arrivals.of(scan(layout.inbox, MEDIA_EXTENSIONS), context.cursor)
+    index = intake.fingerprint_index(layout) if tick.ready else {}
     # One query for all keys: asking per file cost ~1 ms each, 10 s for 10,000 new files.
     known = (
         set(context.instance.get_dynamic_partitions(lecture_partitions.name))
@@ -45,22 +47,26 @@ def inbox_sensor(context: dg.SensorEvaluationContext, storage: LectureStorage) -
         if done and time.monotonic() - started > ADMIT_BUDGET_S:
             tick.pending[rel] = tick.current[rel]  # still stable next tick, so admitted then
             continue
-        try:
-            key = _admit(context, storage, rel, index)
-        except Exception as exc:  # one bad file must never fail the tick for the others
-            context.log.warning(f"skipped {inbox.display_name(rel)}: {exc}")
-            key = None
         tick.seen[rel] = tick.current[rel]
-        if key is None:
+        name = display_name(rel)
+        try:
+            admission = intake.admit(layout, layout.inbox / rel, index)
+        except Exception as exc:  # one bad file must never fail the tick for the others
+            admission = intake.Admission("rejected", reason=f"{name} could not be admitted: {exc}")
+        if admission.status == "rejected":
+            context.log.warning(f"not a lecture: {admission.reason}")
             continue
+        key = admission.key
+        if admission.status == "duplicate":
+            context.log.info(f"{name} has the same content as lecture {key}; not processed again")
+            continue
+        context.log.info(f"{name} -> lecture {key}")
         if key not in known:
             known.add(key)
             new_keys.append(key)
         # run_key makes a repeated evaluation (or a cursor reset) a no-op for Dagster.
         run_requests.append(
-            dg.RunRequest(
-                run_key=key, partition_key=key, tags={"konspekt/source": inbox.display_name(rel)}
-            )
+            dg.RunRequest(run_key=key, partition_key=key, tags={"konspekt/source": name})
         )
 
     return dg.SensorResult(
@@ -70,23 +76,6 @@ def inbox_sensor(context: dg.SensorEvaluationContext, storage: LectureStorage) -
         else [],
         cursor=tick.cursor(),
     )
-
-
-def _admit(
-    context: dg.SensorEvaluationContext, storage: LectureStorage, rel: str, index: dict[str, str]
-) -> str | None:
-    """Fingerprint and register one stable file; None for a duplicate of an earlier lecture."""
-    path = storage.inbox_dir / rel
-    digest = inbox.fingerprint(path)
-    key = inbox.partition_key(Path(rel).name, digest)
-    first = index.setdefault(digest, key)
-    name = inbox.display_name(rel)
-    if first != key:
-        context.log.info(f"{name} has the same content as lecture {first}; not processed again")
-        return None
-    inbox.register(storage.lectures_dir, key, path, digest)
-    context.log.info(f"{name} -> lecture {key}")
-    return key
 
 
 lecture_automation_sensor = dg.AutomationConditionSensorDefinition(

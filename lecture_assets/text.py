@@ -1,4 +1,4 @@
-"""Plain-text helpers for summaries and notes: sentences with times, term candidates, clocks."""
+"""Plain-text helpers for the guards and the notes: sentences with times, term candidates."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-from lecture_assets.transcribe import Segment
+from lecture_assets.records import Segment
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=\S)")
 _WORD = re.compile(r"[A-Za-z][A-Za-z'-]*[A-Za-z]|[A-Za-z]")
@@ -69,11 +69,3 @@ def term_candidates(text: str, max_words: int = 3) -> Counter[str]:
 def first_mention(term: str, sentences: list[Sentence]) -> float | None:
     pattern = re.compile(rf"\b{re.escape(term)}\b", re.IGNORECASE)
     return next((s.start for s in sentences if pattern.search(s.text)), None)
-
-
-def clock(seconds: float) -> str:
-    """``mm:ss`` below an hour, ``h:mm:ss`` from an hour on."""
-    total = max(int(seconds), 0)
-    hours, rest = divmod(total, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes:02d}:{secs:02d}"

@@ -1,25 +1,12 @@
 import os
-import shutil
-import subprocess
-from pathlib import Path
 
 import dagster as dg
 import pytest
 
-from lecture_assets.media import ffmpeg_exe
 from lecture_assets.resources import LectureStorage, LectureSummarizer, WhisperTranscriber
 
 # Before anything imports huggingface_hub (it reads this once): tests never touch the hub.
 os.environ["HF_HUB_OFFLINE"] = "1"
-
-FIXTURES = Path(__file__).parent / "fixtures"
-LECTURE_MP4 = FIXTURES / "lecture.mp4"  # espeak-ng reading lecture.txt over a still frame
-LECTURE_SCRIPT = (FIXTURES / "lecture.txt").read_text()
-JFK = Path(__file__).resolve().parents[2] / "shared" / "samples" / "jfk.flac"
-JFK_TEXT = (
-    "And so my fellow Americans ask not what your country can do for you, "
-    "ask what you can do for your country."
-)
 
 
 @pytest.fixture(autouse=True)
@@ -50,15 +37,3 @@ def resources(storage):
 def instance():
     with dg.DagsterInstance.ephemeral() as instance:
         yield instance
-
-
-def make_media(target: Path, *ffmpeg_args: str) -> Path:
-    """Render a small test file with the bundled ffmpeg (lavfi sources, no inputs needed)."""
-    cmd = [ffmpeg_exe(), "-hide_banner", "-v", "error", "-y", *ffmpeg_args, str(target)]
-    subprocess.run(cmd, check=True)
-    return target
-
-
-def copy_lecture(folder: Path, name: str) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    return Path(shutil.copyfile(LECTURE_MP4, folder / name))

@@ -1,13 +1,11 @@
 """The training pipeline as thin assets: mnist_dataset -> trained_model -> training_log."""
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Literal
 
 import dagster as dg
 from pydantic import Field
 
-from lecture_assets.errors import KonspektError
+from konspekt.orchestration import HEAVY_POOL, follow_upstream, readable_failure
 from training_assets import checks
 from training_assets.resources import TrainingStorage
 
@@ -44,15 +42,6 @@ class TrainedModelConfig(dg.Config):
 
         fields = set(TrainConfig.__dataclass_fields__)
         return TrainConfig(**{k: v for k, v in self.model_dump().items() if k in fields})
-
-
-@contextmanager
-def readable_failure() -> Iterator[None]:
-    """Show a KonspektError (a bad file, a tampered checkpoint) as one sentence in the UI."""
-    try:
-        yield
-    except KonspektError as exc:
-        raise dg.Failure(description=str(exc), metadata={"error": str(exc)}) from None
 
 
 @dg.asset(group_name=GROUP, kinds={"pytorch", "safetensors"})
@@ -100,7 +89,7 @@ def mnist_dataset(
     deps=[mnist_dataset],
     kinds={"pytorch", "safetensors"},
     check_specs=[checks.val_accuracy_spec, checks.finite_weights_spec],
-    pool="heavy",  # shares the CPU limit with transcription (dagster.yaml, concurrency.pools)
+    pool=HEAVY_POOL,  # shares the CPU limit with transcription (dagster.yaml, concurrency.pools)
 )
 def trained_model(
     context: dg.AssetExecutionContext, config: TrainedModelConfig, storage: TrainingStorage
@@ -155,8 +144,7 @@ def trained_model(
     deps=[trained_model],
     kinds={"matplotlib"},
     # Follows each new model when the automation sensor runs, unless its blocking checks failed.
-    automation_condition=dg.AutomationCondition.eager()
-    & dg.AutomationCondition.all_deps_blocking_checks_passed(),
+    automation_condition=follow_upstream(),
 )
 def training_log(
     context: dg.AssetExecutionContext, storage: TrainingStorage

@@ -16,8 +16,8 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from lecture_assets.errors import KonspektError
-from lecture_assets.fsutil import write_bytes, write_json
+from konspekt.errors import KonspektError
+from konspekt.files import write_bytes, write_json
 from training_assets.model import build_model
 
 LATEST = "model.json"

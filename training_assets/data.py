@@ -13,8 +13,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from lecture_assets.errors import KonspektError
-from lecture_assets.fsutil import write_bytes, write_json, write_with
+from konspekt.errors import KonspektError
+from konspekt.files import write_bytes, write_json, write_with
 from training_assets import incoming
 
 IMAGE_SIZE = 28

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from lecture_assets import inbox
+from konspekt import watch
 
 IMAGE_SUFFIXES = frozenset({".png"})
 
 
 def scan(folder: Path) -> dict[str, tuple[int, int]]:
     """Relative path -> (size, mtime_ns) of every PNG under ``folder`` (rules as the inbox's)."""
-    return inbox.scan(folder, IMAGE_SUFFIXES)
+    return watch.scan(folder, IMAGE_SUFFIXES)
 
 
 def label_of(relative: str) -> int | None:

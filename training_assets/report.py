@@ -8,7 +8,7 @@ from pathlib import Path
 import torch
 from matplotlib.figure import Figure
 
-from lecture_assets.fsutil import write_text, write_with
+from konspekt.files import write_text, write_with
 from training_assets import checkpoint
 
 HEADER = re.compile(r"^=== (v\d{4}) ", re.MULTILINE)

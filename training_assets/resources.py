@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import dagster as dg
+
+from konspekt.settings import Settings
 
 
 class TrainingStorage(dg.ConfigurableResource):
@@ -46,6 +47,9 @@ class TrainingStorage(dg.ConfigurableResource):
         return self.training_dir / "loss_curve.png"
 
 
+def training_resources(settings: Settings) -> dict[str, dg.ConfigurableResource]:
+    return {"storage": TrainingStorage(data_dir=settings.data_dir)}
+
+
 def resources_from_env() -> dict[str, dg.ConfigurableResource]:
-    # As in lecture_assets: a plain value, so an empty variable means the default.
-    return {"storage": TrainingStorage(data_dir=os.environ.get("KONSPEKT_DATA_DIR") or "data")}
+    return training_resources(Settings.from_env())

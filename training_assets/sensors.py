@@ -5,7 +5,7 @@ import json
 
 import dagster as dg
 
-from lecture_assets import inbox
+from konspekt.watch import Arrivals
 from training_assets import incoming
 from training_assets.resources import TrainingStorage
 
@@ -26,7 +26,7 @@ def mnist_incoming_sensor(
     context: dg.SensorEvaluationContext, storage: TrainingStorage
 ) -> dg.SensorResult:
     # Same stability rule as the lecture inbox: admitted once unchanged across two ticks.
-    tick = inbox.Arrivals.of(incoming.scan(storage.incoming_dir), context.cursor)
+    tick = Arrivals.of(incoming.scan(storage.incoming_dir), context.cursor)
     ready, current = tick.ready, tick.current
     tick.seen |= {rel: current[rel] for rel in ready}
 

@@ -12,7 +12,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from lecture_assets.errors import KonspektError
+from konspekt.errors import KonspektError
 from training_assets import checkpoint
 from training_assets.data import Dataset, normalize
 from training_assets.model import build_model, parameter_count

@@ -19,7 +19,9 @@ from dagster._core.workspace.load import location_origins_from_yaml_paths
 from dagster_docker import DockerRunLauncher
 from dagster_docker.container_context import DockerContainerContext
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.helpers import REPO
+
+ROOT = REPO
 DOCKER = ROOT / "docker"
 COMMITTED = [
     DOCKER / "Dockerfile",
@@ -186,8 +188,9 @@ def test_run_containers_share_network_data_logs_and_environment():
     # ... including each setting the code reads (a new one is easy to forget here).
     read = {
         name
-        for module in ("lecture_assets/resources.py", "training_assets/resources.py")
-        for name in re.findall(r'"(KONSPEKT_\w+)"', (ROOT / module).read_text())
+        for package in ("konspekt", "lecture_assets", "training_assets")
+        for module in (ROOT / package).rglob("*.py")
+        for name in re.findall(r'"(KONSPEKT_\w+)"', module.read_text())
     }
     assert "KONSPEKT_VAD" in read and read <= forwarded and read <= set(daemon_env)
     assert {

@@ -28,9 +28,10 @@ from dagster._core.workspace.load_target import GrpcServerTarget
 from dagster._daemon.sensor import execute_sensor_iteration
 from dagster_docker import DockerRunLauncher
 from dagster_postgres import PostgresEventLogStorage, PostgresRunStorage
-from deployment import pgserver
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.helpers import REPO, pgserver, system
+
+ROOT = REPO
 DOCKER = ROOT / "docker"
 LECTURE_MP4 = ROOT / "tests" / "fixtures" / "lecture.mp4"
 BIN = Path(sys.executable).parent
@@ -58,10 +59,7 @@ class Deployment:
 def postgres() -> Iterator[pgserver.Server]:
     binaries = pgserver.bin_dir()
     if binaries is None:
-        pytest.skip(
-            "no PostgreSQL server binaries (/usr/lib/postgresql/*/bin/pg_ctl): run "
-            "scripts/install-test-services.sh (make test does) to install Debian's postgresql"
-        )
+        system.missing("a PostgreSQL server (/usr/lib/postgresql/*/bin/pg_ctl)")
     with pgserver.running_server(binaries) as server:
         yield server
 

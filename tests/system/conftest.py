@@ -2,24 +2,21 @@
 
 import shutil
 import time
-from pathlib import Path
 
 import pytest
 
-from system.harness import (
+from tests.helpers.media import JFK, LECTURE_MP4
+from tests.helpers.platform import (
     ARTIFACTS,
-    IN_FLIGHT,
     PARTITIONS,
-    REPO,
     RUNS,
     WORKSPACE,
     Platform,
+    in_flight,
     tag,
     wait_for,
 )
 
-LECTURE_MP4 = REPO / "tests" / "fixtures" / "lecture.mp4"
-JFK = REPO.parent / "shared" / "samples" / "jfk.flac"
 # A loaded 2-core CI machine: generous bounds, reached only when something is broken.
 START_TIMEOUT_S = 180
 DROP_TIMEOUT_S = 480
@@ -121,11 +118,3 @@ def dropped(platform) -> dict[str, str]:
     if not wait_for(lambda: not in_flight(platform), SETTLE_TIMEOUT_S, interval=5):
         pytest.fail(f"step 2: runs still going {SETTLE_TIMEOUT_S} s later: {in_flight(platform)}")
     return {f.name: keys[f.name] for f in files}
-
-
-def in_flight(platform: Platform) -> list[dict]:
-    return platform.gql(RUNS, {"filter": {"statuses": IN_FLIGHT}})["runsOrError"]["results"]
-
-
-def pdf_path(platform: Platform, key: str) -> Path:
-    return platform.data / "lectures" / key / "notes.pdf"

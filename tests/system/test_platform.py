@@ -9,8 +9,8 @@ import time
 
 import pytest
 
-from system.conftest import pdf_path
-from system.harness import (
+from tests.helpers import system
+from tests.helpers.platform import (
     ARTIFACTS,
     ASSET_NODES,
     BACKFILL,
@@ -22,14 +22,16 @@ from system.harness import (
     WORKSPACE,
     key_input,
     metadata,
+    pdf_path,
     tag,
     wait_for,
 )
-from system.ui import CHROMIUM, CHROMIUM_ARGS, drawn_lineage, open_global_lineage
+from tests.helpers.ui import CHROMIUM, CHROMIUM_ARGS, drawn_lineage, open_global_lineage
 
 pytestmark = pytest.mark.system
 
 LECTURE_LINEAGE = {("audio", "transcript"), ("transcript", "summary"), ("summary", "pdf")}
+TRAINING_LINEAGE = {("mnist_dataset", "trained_model"), ("trained_model", "training_log")}
 RUN_TIMEOUT_S = 300
 AUTOMATION_TIMEOUT_S = 240
 # Enough training to produce a checkpoint in seconds; the accuracy gate is not under test here.
@@ -142,13 +144,14 @@ def test_step3_ui_shows_lineage_partitions_and_running_sensor(platform, dropped)
     except ImportError:
         pytest.fail("step 3: playwright is not installed (pip install -e '.[dev]')")
     if not CHROMIUM.exists():
-        pytest.fail(f"step 3: {CHROMIUM} is missing; run scripts/install-browser.sh")
+        system.missing(f"step 3: Chromium ({CHROMIUM})")
 
     nodes = asset_nodes(platform)
     lecture_names, lecture_edges = lineage(nodes, "lecture_assets")
     assert lecture_names == {"audio", "transcript", "summary", "pdf"}, f"step 3: {lecture_names}"
     assert lecture_edges == LECTURE_LINEAGE, f"step 3: GraphQL lineage {lecture_edges}"
     training_names, training_edges = lineage(nodes, "training_assets")
+    assert training_edges == TRAINING_LINEAGE, f"step 3: GraphQL lineage {training_edges}"
     states = sensors(platform)
     assert states.get("inbox_sensor") == "RUNNING", f"step 3: sensors {states}"
     key = dropped["lecture.mp4"]
@@ -167,8 +170,8 @@ def test_step3_ui_shows_lineage_partitions_and_running_sensor(platform, dropped)
             drawn_lectures = {e for e in arrows if set(e) <= lecture_names}
             assert drawn_lectures == LECTURE_LINEAGE, f"step 3: drawn lineage {arrows}"
             drawn_training = {e for e in arrows if set(e) <= training_names}
-            assert drawn_training == training_edges, (
-                f"step 3: drawn training lineage {drawn_training}, GraphQL {training_edges}"
+            assert drawn_training == TRAINING_LINEAGE, (
+                f"step 3: drawn training lineage {drawn_training}"
             )
 
             # The partitions tab filtered to Materialized, as its status checkboxes do.
@@ -244,8 +247,7 @@ def test_step4a_backfill_of_two_partitions(platform, dropped):
 
 def test_step4b_materializing_trained_model_gives_a_new_model_version(platform):
     nodes = {n["assetKey"]["path"][-1]: n for n in asset_nodes(platform)}
-    if "trained_model" not in nodes:
-        pytest.skip("trained_model is not defined in training_assets yet")
+    assert "trained_model" in nodes, f"step 4: no trained_model asset among {sorted(nodes)}"
     upstream = [d["path"][-1] for d in nodes["trained_model"]["dependencyKeys"]]
     config = {"runConfigData": {"ops": {"trained_model": {"config": QUICK_TRAINING}}}}
 

@@ -1,0 +1,50 @@
+"""The local Dagster instance folder that `make run` and `konspekt` share.
+
+Whichever starts first prepares ``$DAGSTER_HOME/dagster.yaml`` as a link to the repository's
+``dagster.yaml`` (run queue, the ``heavy`` pool, telemetry off), so the UI and the command line
+always run with the same instance settings.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from konspekt.errors import SettingsError
+
+LOCAL_CONFIG = Path(__file__).resolve().parents[1] / "dagster.yaml"
+# What `konspekt` wrote before it linked the repository's file: an instance without the pool
+# limit and queue settings. Found in a home, it is replaced.
+_LEGACY_CONFIG = "telemetry:\n  enabled: false\n"
+
+
+def prepare_home(home: Path, config: Path = LOCAL_CONFIG) -> Path:
+    """Create ``home`` with ``dagster.yaml`` linked to ``config``; a user's own file is kept."""
+    home.mkdir(parents=True, exist_ok=True)
+    target = home / "dagster.yaml"
+    if target.is_symlink() and target.resolve() == config.resolve():
+        return target
+    if target.exists() and _read(target) != _LEGACY_CONFIG:
+        return target  # the operator's own instance settings
+    if not config.is_file():
+        raise SettingsError(
+            f"{config} is missing, so the local instance cannot be set up; set DAGSTER_HOME to a "
+            "folder holding your dagster.yaml."
+        )
+    target.unlink(missing_ok=True)
+    target.symlink_to(config)
+    return target
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError:  # a dangling link: nothing worth keeping
+        return _LEGACY_CONFIG
+
+
+if __name__ == "__main__":  # `python -m konspekt.instance HOME`, as the Makefile calls it
+    try:
+        print(prepare_home(Path(sys.argv[1]).resolve()))
+    except SettingsError as exc:
+        sys.exit(f"konspekt: {exc}")

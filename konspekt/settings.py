@@ -1,0 +1,66 @@
+"""Every KONSPEKT_* setting, read from the environment in one place, typed and checked."""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from konspekt.errors import SettingsError
+
+# The names messages tell users to change; spelled once, here.
+DATA_DIR_VARIABLE = "KONSPEKT_DATA_DIR"
+INBOX_VARIABLE = "KONSPEKT_INBOX"
+MAX_MINUTES_VARIABLE = "KONSPEKT_MAX_MINUTES"
+WHISPER_MODEL_VARIABLE = "KONSPEKT_WHISPER_MODEL"
+DEVICE_VARIABLE = "KONSPEKT_DEVICE"
+LANGUAGE_VARIABLE = "KONSPEKT_LANGUAGE"
+VAD_VARIABLE = "KONSPEKT_VAD"
+SUMMARIZER_VARIABLE = "KONSPEKT_SUMMARIZER"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The platform's settings; the defaults are the embedded, offline configuration."""
+
+    data_dir: str = "data"
+    inbox: str = ""  # empty: <data_dir>/inbox
+    max_minutes: float = 300.0  # refuse recordings longer than this (0: no limit)
+    whisper_model: str = "tiny.en"
+    device: str = "auto"
+    language: str = "auto"
+    vad: str = "silero"
+    summarizer: str = "extractive"
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Read the variables; an empty one means its default, as an unset one does."""
+        env = os.environ if environ is None else environ
+        defaults = cls()
+
+        def get(name: str, default: str) -> str:
+            return env.get(name, "").strip() or default
+
+        return cls(
+            data_dir=get(DATA_DIR_VARIABLE, defaults.data_dir),
+            inbox=get(INBOX_VARIABLE, defaults.inbox),
+            max_minutes=_minutes(get(MAX_MINUTES_VARIABLE, str(defaults.max_minutes))),
+            whisper_model=get(WHISPER_MODEL_VARIABLE, defaults.whisper_model),
+            device=get(DEVICE_VARIABLE, defaults.device),
+            language=get(LANGUAGE_VARIABLE, defaults.language),
+            vad=get(VAD_VARIABLE, defaults.vad),
+            summarizer=get(SUMMARIZER_VARIABLE, defaults.summarizer),
+        )
+
+
+def _minutes(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value < 0:
+        raise SettingsError(
+            f"{MAX_MINUTES_VARIABLE} must be a number of minutes (0 for no limit), not {text!r}."
+        )
+    return value

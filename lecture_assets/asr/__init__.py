@@ -1,0 +1,1 @@
+"""Speech to text: media decoding, whisperX with the bundled VAD, guards, subtitles."""

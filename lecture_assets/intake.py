@@ -1,0 +1,112 @@
+"""Admission: one path from a dropped file to a registered lecture, for the sensor and the CLI.
+
+A file is probed (is it media at all?), fingerprinted, named (a readable slug plus the
+fingerprint), checked against the lectures already registered, and its source recorded in the
+lecture's folder. The sensor and `konspekt process` both call :func:`admit`, so every input gets
+the same outcome from both; each then adds the Dagster partition in its own way.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Literal
+
+from konspekt.files import write_json
+from konspekt.watch import display_name
+from lecture_assets.asr.media import MediaError, probe
+from lecture_assets.layout import Layout, LectureFolder
+from lecture_assets.records import SourceRecord
+
+FINGERPRINT_CHARS = 10
+SLUG_CHARS = 48
+
+_LATIN = "a b v g d e e zh z i y k l m n o p r s t u f kh ts ch sh shch - y - e yu ya i yi ye g u"
+_CYRILLIC = dict(zip("абвгдеёжзийклмнопрстуфхцчшщъыьэюяіїєґў", _LATIN.split(), strict=True))
+
+
+@dataclass(frozen=True)
+class Admission:
+    """What became of one input file."""
+
+    status: Literal["admitted", "duplicate", "rejected"]
+    key: str | None = None  # the lecture's partition; for a duplicate, the first lecture's
+    reason: str | None = None  # for a rejected file: one sentence saying why
+
+
+def admit(layout: Layout, path: Path, index: dict[str, str]) -> Admission:
+    """Probe, fingerprint, name and register ``path``; ``index`` (fingerprint -> key, from
+    :func:`fingerprint_index`) learns the new lecture, so a batch sees its own duplicates."""
+    try:
+        probe(path)  # existence, emptiness and readability, before anything is registered
+        digest = fingerprint(path)
+    except MediaError as exc:
+        return Admission("rejected", reason=str(exc))
+    except OSError as exc:
+        reason = f"{display_name(path.name)} cannot be read ({exc.strerror or exc})."
+        return Admission("rejected", reason=reason)
+    key = partition_key(path.name, digest)
+    first = index.setdefault(digest, key)
+    if first != key:
+        return Admission("duplicate", key=first)
+    register(layout.lecture(key), path, digest)
+    return Admission("admitted", key=key)
+
+
+def slugify(text: str) -> str:
+    """ASCII slug: Cyrillic transliterated, accents dropped, anything else becomes '-'."""
+    text = "".join(_CYRILLIC.get(c, c) if c.islower() else _upper_translit(c) for c in text)
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    return slug[:SLUG_CHARS].rstrip("-")
+
+
+def _upper_translit(char: str) -> str:
+    lower = char.lower()
+    return _CYRILLIC[lower].capitalize() if lower in _CYRILLIC else char
+
+
+def partition_key(file_name: str, fingerprint: str) -> str:
+    """``<slug>-<hash prefix>``: readable in the UI, safe as a folder name and a Dagster key."""
+    slug = slugify(Path(file_name).stem) or "lecture"
+    return f"{slug}-{fingerprint[:FINGERPRINT_CHARS]}"
+
+
+def fingerprint(path: Path, chunk: int = 1 << 20) -> str:
+    """sha256 of the content: the same bytes under two names are one lecture."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while block := handle.read(chunk):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def register(folder: LectureFolder, source: Path, digest: str) -> SourceRecord:
+    """Record key -> source idempotently (rewritten only if the source moved)."""
+    existing = folder.read_source()
+    resolved = str(source.resolve())
+    if existing and existing.path == resolved:
+        return existing
+    record = SourceRecord(
+        path=resolved,
+        name=source.name,
+        fingerprint=digest,
+        size=source.stat().st_size,
+        registered_at=datetime.now(UTC).isoformat(timespec="seconds"),
+    )
+    write_json(folder.source, record.to_dict())
+    return record
+
+
+def fingerprint_index(layout: Layout) -> dict[str, str]:
+    """fingerprint -> partition key of every registered lecture."""
+    index: dict[str, str] = {}
+    for folder in layout.registered():
+        record = folder.read_source()
+        if record:
+            index.setdefault(record.fingerprint, folder.key)
+    return index

@@ -1,0 +1,98 @@
+"""Where a lecture's files live: every file name of the data folder is spelled here, once.
+
+``LectureStorage`` (the resource) hands these out; the CLI, the admission code and the tests
+use the same objects, so renaming an output is a one-line change.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from lecture_assets.records import SourceRecord, Summary, Transcript
+
+
+@dataclass(frozen=True)
+class LectureFolder:
+    """``<data_dir>/lectures/<partition key>/`` and the artifacts in it."""
+
+    path: Path
+
+    @property
+    def key(self) -> str:
+        return self.path.name
+
+    @property
+    def source(self) -> Path:
+        return self.path / "source.json"
+
+    @property
+    def audio(self) -> Path:
+        return self.path / "audio.wav"
+
+    @property
+    def transcript(self) -> Path:
+        return self.path / "transcript.json"
+
+    @property
+    def transcript_text(self) -> Path:
+        return self.path / "transcript.txt"
+
+    @property
+    def srt(self) -> Path:
+        return self.path / "subtitles.srt"
+
+    @property
+    def vtt(self) -> Path:
+        return self.path / "subtitles.vtt"
+
+    @property
+    def summary(self) -> Path:
+        return self.path / "summary.json"
+
+    @property
+    def pdf(self) -> Path:
+        return self.path / "notes.pdf"
+
+    def read_source(self) -> SourceRecord | None:
+        if not self.source.is_file():
+            return None
+        return SourceRecord.from_dict(_read_json(self.source))
+
+    def read_transcript(self) -> Transcript:
+        return Transcript.from_dict(_read_json(self.transcript))
+
+    def read_summary(self) -> Summary:
+        return Summary.from_dict(_read_json(self.summary))
+
+
+@dataclass(frozen=True)
+class Layout:
+    """The data folder: the inbox and one folder per lecture."""
+
+    root: Path
+    inbox: Path
+
+    @classmethod
+    def of(cls, data_dir: str | Path, inbox: str | Path = "") -> Layout:
+        root = Path(data_dir).expanduser().resolve()
+        return cls(root, Path(inbox).expanduser().resolve() if inbox else root / "inbox")
+
+    @property
+    def lectures(self) -> Path:
+        return self.root / "lectures"
+
+    def lecture(self, key: str) -> LectureFolder:
+        return LectureFolder(self.lectures / key)
+
+    def registered(self) -> list[LectureFolder]:
+        """Every lecture folder that holds a source record, in key order."""
+        if not self.lectures.is_dir():
+            return []
+        folders = (LectureFolder(p) for p in sorted(self.lectures.iterdir()))
+        return [f for f in folders if f.source.is_file()]
+
+
+def _read_json(path: Path) -> dict:
+    return json.loads(path.read_text(encoding="utf-8"))

@@ -1,0 +1,1 @@
+"""Notes from a transcript: chapters, the summarizers (extractive, seq2seq) and the PDF."""

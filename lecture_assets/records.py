@@ -1,0 +1,106 @@
+"""The lecture domain's on-disk records, at the bottom of the import graph.
+
+``source.json``, ``transcript.json`` and ``summary.json`` are these dataclasses as JSON; every
+module that reads or writes them takes its types from here, never from the code that computes
+them. No imports beyond the standard library.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class SourceRecord:
+    """Where a partition's file lives: backfills and UI re-materializations carry no config."""
+
+    path: str
+    name: str
+    fingerprint: str
+    size: int
+    registered_at: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> SourceRecord:
+        return cls(**data)
+
+
+@dataclass(frozen=True)
+class Segment:
+    start: float
+    end: float
+    text: str
+
+
+@dataclass
+class Transcript:
+    language: str
+    model: str
+    duration: float
+    segments: list[Segment] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        return " ".join(s.text for s in self.segments)
+
+    @property
+    def word_count(self) -> int:
+        return len(self.text.split())
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Transcript:
+        segments = [
+            Segment(float(s["start"]), float(s["end"]), s["text"]) for s in data["segments"]
+        ]
+        return cls(data["language"], data["model"], float(data["duration"]), segments)
+
+
+@dataclass(frozen=True)
+class Chapter:
+    start: float
+    end: float
+    title: str
+    summary: str
+    key_points: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Summary:
+    abstract: str
+    key_points: list[str]
+    key_terms: list[str]
+    chapters: list[Chapter]
+    summarizer: dict[str, Any]  # backend, model; the abstractive one adds chunk counts
+    term_times: dict[str, float] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Summary:
+        chapters = [
+            Chapter(**{**c, "key_points": list(c.get("key_points", []))}) for c in data["chapters"]
+        ]
+        return cls(
+            data["abstract"],
+            list(data["key_points"]),
+            list(data["key_terms"]),
+            chapters,
+            dict(data["summarizer"]),
+            dict(data.get("term_times", {})),
+        )
+
+
+def clock(seconds: float) -> str:
+    """``mm:ss`` below an hour, ``h:mm:ss`` from an hour on."""
+    total = max(int(seconds), 0)
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes:02d}:{secs:02d}"

@@ -1,0 +1,87 @@
+"""Reading the Dagster UI in headless Chromium: what a person sees, as data."""
+
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+
+CHROMIUM = Path("/usr/bin/chromium")  # Debian's package: scripts/install-test-services.sh
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+# Asset nodes and edges of the lineage graph as drawn: an edge is an SVG path with an arrow,
+# a node a foreignObject box holding the asset's name; both share the SVG's coordinates.
+_GRAPH_JS = """
+(names) => {
+  const nodes = [];
+  for (const el of document.querySelectorAll('foreignObject:not(.group)')) {
+    // foreignObject is an SVG element: innerText lives on its HTML children.
+    const text = [...el.children].map((c) => c.innerText || '').join('\\n');
+    const first = text.trim().split('\\n')[0].trim();
+    if (!names.includes(first)) continue;
+    nodes.push({name: first, x: +el.getAttribute('x'), y: +el.getAttribute('y'),
+                w: +el.getAttribute('width'), h: +el.getAttribute('height')});
+  }
+  const edges = [];
+  for (const path of document.querySelectorAll('svg path[marker-end]')) {
+    const nums = (path.getAttribute('d') || '').match(/-?[0-9.]+/g);
+    if (!nums || nums.length < 4) continue;
+    edges.push({from: [+nums[0], +nums[1]], to: [+nums[nums.length - 2], +nums[nums.length - 1]]});
+  }
+  return {nodes, edges};
+}
+"""
+
+
+def _distance(point: list[float], node: dict) -> float:
+    x, y = point
+    dx = max(node["x"] - x, 0.0, x - (node["x"] + node["w"]))
+    dy = max(node["y"] - y, 0.0, y - (node["y"] + node["h"]))
+    return (dx * dx + dy * dy) ** 0.5
+
+
+def drawn_lineage(page, names: list[str]) -> tuple[set[str], set[tuple[str, str]]]:
+    """The asset names shown as nodes and the (upstream, downstream) arrows between them."""
+    graph = page.evaluate(_GRAPH_JS, names)
+    nodes = graph["nodes"]
+    edges = set()
+    for edge in graph["edges"]:
+        if not nodes:
+            break
+        start = min(nodes, key=lambda n: _distance(edge["from"], n))
+        end = min(nodes, key=lambda n: _distance(edge["to"], n))
+        # An arrow leaves one box and ends beside another; anything else is not an asset edge.
+        if _distance(edge["from"], start) < 20 and _distance(edge["to"], end) < 20:
+            edges.add((start["name"], end["name"]))
+    return {n["name"] for n in nodes}, edges
+
+
+def open_global_lineage(page, base_url: str) -> None:
+    """Lineage in the navigation, every asset group clicked open, laid out to fit the window."""
+    from playwright.sync_api import Error
+
+    page.goto(f"{base_url}/asset-groups", wait_until="networkidle")
+    # The community sign-up dialog of a first visit; a person clicks Skip.
+    with contextlib.suppress(Error):
+        page.get_by_role("button", name="Skip").click(timeout=5_000)
+    page.get_by_text("Global asset lineage").first.wait_for()
+    page.locator("foreignObject").first.wait_for()  # a group box or, if not grouped, an asset
+    toggles = page.locator('foreignObject [aria-label="unfold_more"]')
+    for _ in range(10):
+        if toggles.count() == 0:
+            break
+        toggles.first.click()
+        page.wait_for_timeout(500)
+    # The expanded groups are in the URL now; loading it again fits the graph to the window.
+    page.goto(page.url, wait_until="networkidle")
+    page.locator("foreignObject", has_text="transcript").first.wait_for()
+    page.get_by_role("button", name="Hide navigation").click()
+    page.wait_for_timeout(1_000)

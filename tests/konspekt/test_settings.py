@@ -1,0 +1,35 @@
+import pytest
+
+from konspekt.errors import SettingsError
+from konspekt.settings import Settings
+
+
+def test_unset_and_empty_variables_mean_the_embedded_defaults():
+    assert Settings.from_env({}) == Settings()
+    assert Settings.from_env({"KONSPEKT_WHISPER_MODEL": "", "KONSPEKT_VAD": "  "}) == Settings()
+    assert Settings().whisper_model == "tiny.en" and Settings().summarizer == "extractive"
+
+
+def test_every_variable_is_read():
+    env = {
+        "KONSPEKT_DATA_DIR": "/srv/data",
+        "KONSPEKT_INBOX": "/srv/inbox",
+        "KONSPEKT_MAX_MINUTES": "90",
+        "KONSPEKT_WHISPER_MODEL": "small",
+        "KONSPEKT_DEVICE": "cpu",
+        "KONSPEKT_LANGUAGE": "ru",
+        "KONSPEKT_VAD": "pyannote",
+        "KONSPEKT_SUMMARIZER": "facebook/bart-large-cnn",
+    }
+    assert Settings.from_env(env) == Settings(
+        "/srv/data", "/srv/inbox", 90.0, "small", "cpu", "ru", "pyannote", "facebook/bart-large-cnn"
+    )
+
+
+@pytest.mark.parametrize("value", ["abc", "-5", "nan", "inf"])
+def test_a_bad_maximum_length_is_one_sentence_naming_the_variable(value):
+    with pytest.raises(SettingsError) as caught:
+        Settings.from_env({"KONSPEKT_MAX_MINUTES": value})
+    assert str(caught.value) == (
+        f"KONSPEKT_MAX_MINUTES must be a number of minutes (0 for no limit), not {value!r}."
+    )

@@ -1,0 +1,137 @@
+"""The four lecture assets materialized for real: bundled whisperX, MiniLM, reportlab."""
+
+import json
+
+import dagster as dg
+import pytest
+from pypdf import PdfReader
+
+from lecture_assets import intake
+from lecture_assets.assets import audio, lecture_assets, pdf, transcript
+from lecture_assets.definitions import defs
+from lecture_assets.partitions import lecture_partitions
+from tests.helpers.media import copy_lecture, make_media
+
+pytestmark = pytest.mark.slow
+
+ARTIFACTS = [
+    "audio.wav",
+    "transcript.json",
+    "transcript.txt",
+    "subtitles.srt",
+    "subtitles.vtt",
+    "summary.json",
+    "notes.pdf",
+]
+
+
+def register(instance, storage, source) -> str:
+    digest = intake.fingerprint(source)
+    key = intake.partition_key(source.name, digest)
+    intake.register(storage.lecture(key), source, digest)
+    instance.add_dynamic_partitions(lecture_partitions.name, [key])
+    return key
+
+
+def run(instance, resources, key: str, assets=lecture_assets):
+    """Materialize ``assets`` for one partition, in process; failures are returned, not raised."""
+    return dg.materialize(
+        assets, instance=instance, partition_key=key, resources=resources, raise_on_error=False
+    )
+
+
+def materialized_metadata(result, asset) -> dict:
+    (event,) = result.asset_materializations_for_node(asset.op.name)
+    return {k: v.value for k, v in event.metadata.items()}
+
+
+def test_lecture_becomes_notes(instance, storage, resources):
+    source = copy_lecture(storage.inbox_dir, "Photosynthesis <intro> & Лекция.mp4")
+    key = register(instance, storage, source)
+    result = run(instance, resources, key)
+    assert result.success
+    folder = storage.lecture(key).path
+    assert sorted(p.name for p in folder.iterdir()) == sorted([*ARTIFACTS, "source.json"])
+
+    meta = materialized_metadata(result, transcript)
+    assert (meta["model"], meta["language"], meta["vad"]) == ("tiny.en", "en", "silero")
+    assert meta["words"] > 100
+    # Metadata that adds up; speed itself is measured in bench/, not asserted here.
+    assert meta["real_time_factor"] == pytest.approx(
+        meta["duration_s"] / meta["transcribe_s"], abs=0.1
+    )
+    assert materialized_metadata(result, audio)["duration_s"] == pytest.approx(52.7, abs=0.3)
+    checks = {c.check_name: c.passed for c in result.get_asset_check_evaluations()}
+    assert checks == {"has_speech": True, "not_degenerate": True}
+
+    data = json.loads((folder / "summary.json").read_text())
+    assert set(data) >= {"abstract", "key_points", "key_terms", "chapters", "summarizer"}
+    assert "photosynthesis" in data["key_terms"]
+    assert data["chapters"][0]["start"] < 1 and data["chapters"][-1]["end"] >= 52
+    assert set(json.loads((folder / "transcript.json").read_text())) == {
+        "language",
+        "model",
+        "duration",
+        "segments",
+    }
+
+    text = " ".join(
+        " ".join(p.extract_text() for p in PdfReader(folder / "notes.pdf").pages).split()
+    )
+    assert "Photosynthesis <intro> & Лекция" in text
+    for heading in ["Summary", "Key points", "Chapters", "Key terms", "Transcript", "[00:00]"]:
+        assert heading in text
+    assert materialized_metadata(result, pdf)["pages"] >= 1
+
+
+def test_silence_fails_the_speech_check_and_blocks_the_notes(instance, storage, resources):
+    source = make_media(
+        storage.inbox_dir / "empty room.m4a", "-f", "lavfi", "-i", "anullsrc=r=16000:cl=mono:d=5"
+    )
+    key = register(instance, storage, source)
+    result = run(instance, resources, key)
+    assert not result.success
+    checks = {c.check_name: c for c in result.get_asset_check_evaluations()}
+    assert not checks["has_speech"].passed
+    assert checks["has_speech"].description == "No speech detected in the recording."
+    assert not (storage.lecture(key).path / "summary.json").exists()
+    assert not (storage.lecture(key).path / "notes.pdf").exists()
+
+
+def test_unregistered_partition_fails_with_a_readable_message(instance, storage, resources):
+    instance.add_dynamic_partitions(lecture_partitions.name, ["ghost-0000000000"])
+    result = run(instance, resources, "ghost-0000000000", [audio])
+    (failure,) = [e for e in result.all_events if e.is_step_failure]
+    description = failure.step_failure_data.user_failure_data.description
+    assert description.startswith("Partition ghost-0000000000 has no registered source file")
+
+
+def test_rematerialized_transcript_flows_downstream(instance, storage, resources):
+    """Eager automation: a new transcript makes summary and pdf stale, and only those."""
+    source = copy_lecture(storage.inbox_dir, "flow.mp4")
+    key = register(instance, storage, source)
+    assert run(instance, resources, key).success
+    settled = dg.evaluate_automation_conditions(defs=defs, instance=instance)
+    assert settled.total_requested == 0
+
+    assert run(instance, resources, key, [transcript]).success
+    after = dg.evaluate_automation_conditions(defs=defs, instance=instance, cursor=settled.cursor)
+    requested = {
+        name: after.get_requested_partitions(dg.AssetKey(name))
+        for name in ["audio", "transcript", "summary", "pdf"]
+    }
+    assert requested == {"audio": set(), "transcript": set(), "summary": {key}, "pdf": {key}}
+
+
+def test_a_corrupt_file_fails_once_without_retries(instance, storage, resources):
+    broken = storage.inbox_dir / "broken.mp4"
+    broken.write_text("not a video at all\n" * 20)
+    key = register(instance, storage, broken)
+    result = run(instance, resources, key)
+    event_types = [e.event_type_value for e in result.all_events if e.step_key == "audio"]
+    assert event_types.count("STEP_FAILURE") == 1
+    assert "STEP_UP_FOR_RETRY" not in event_types
+    (failure,) = [e for e in result.all_events if e.is_step_failure]
+    assert failure.step_failure_data.user_failure_data.description == (
+        "broken.mp4 is not a readable video or audio file."
+    )

@@ -1,0 +1,58 @@
+import subprocess
+import sys
+
+import dagster as dg
+import yaml
+
+from lecture_assets.definitions import defs
+from lecture_assets.sensors import inbox_sensor
+from tests.helpers import REPO
+
+ROOT = REPO
+
+
+def test_lineage_is_audio_transcript_summary_pdf():
+    graph = defs.resolve_asset_graph()
+    parents = {
+        key.to_user_string(): {p.to_user_string() for p in graph.get(key).parent_keys}
+        for key in graph.get_all_asset_keys()
+    }
+    assert parents == {
+        "audio": set(),
+        "transcript": {"audio"},
+        "summary": {"transcript"},
+        "pdf": {"summary"},
+    }
+    assert all(graph.get(k).partitions_def.name == "lectures" for k in graph.get_all_asset_keys())
+
+
+def test_sensors_run_by_default():
+    assert inbox_sensor.default_status == dg.DefaultSensorStatus.RUNNING
+    assert inbox_sensor.minimum_interval_seconds == 15
+    automation = defs.get_sensor_def("lecture_automation_sensor")
+    assert automation.default_status == dg.DefaultSensorStatus.RUNNING
+
+
+def test_workspace_locations_load_without_heavy_imports():
+    """Each code location in workspace.yaml loads, and does so without torch or whisperX."""
+    workspace = yaml.safe_load((ROOT / "workspace.yaml").read_text())
+    modules = [entry["python_module"]["module_name"] for entry in workspace["load_from"]]
+    assert modules == ["lecture_assets.definitions", "training_assets.definitions"]
+    for module in modules:
+        code = (
+            f"import sys, {module} as m; assert m.defs is not None; "
+            "heavy = {'torch', 'whisperx', 'transformers'} & set(sys.modules); "
+            "assert not heavy, heavy"
+        )
+        subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
+
+
+def test_local_instance_queues_heavy_runs_one_at_a_time(tmp_path):
+    """dagster.yaml is a valid instance config whose pool limit applies to transcript."""
+    (tmp_path / "dagster.yaml").write_text((ROOT / "dagster.yaml").read_text())
+    with dg.DagsterInstance.from_config(str(tmp_path)) as instance:
+        pools = instance.get_concurrency_config().pool_config
+        assert pools.default_pool_limit == 1 and pools.pool_granularity.value == "op"
+        assert instance.run_coordinator.__class__.__name__ == "QueuedRunCoordinator"
+    transcript = defs.resolve_assets_def("transcript")
+    assert {node.pool for node in transcript.node_def.iterate_op_defs()} == {"heavy"}
