@@ -16,13 +16,17 @@ import dagster as dg
 from lecture_assets.resources import LectureStorage
 from lecture_assets.sensors import inbox_sensor
 
+MP4_HEAD = b"\x00\x00\x00\x10ftypisom"
+
 
 def main(count: int) -> None:
     with tempfile.TemporaryDirectory() as tmp, dg.DagsterInstance.ephemeral() as instance:
         storage = LectureStorage(data_dir=tmp)
         storage.inbox_dir.mkdir(parents=True)
         for i in range(count):
-            (storage.inbox_dir / f"lecture {i:05d}.mp4").write_bytes(i.to_bytes(4, "big") * 256)
+            # Distinct 1 KB files that start like an MP4 (admission's cheap container check).
+            data = MP4_HEAD + i.to_bytes(4, "big") * 252
+            (storage.inbox_dir / f"lecture {i:05d}.mp4").write_bytes(data)
         cursor, admitted, ticks = None, 0, []
 
         def tick(label: str) -> int:
@@ -48,7 +52,7 @@ def main(count: int) -> None:
                 raise SystemExit("a tick admitted nothing")
             admitted += requested
         tick("steady state")
-        (storage.inbox_dir / "late arrival.mp4").write_bytes(b"late" * 256)
+        (storage.inbox_dir / "late arrival.mp4").write_bytes(MP4_HEAD + b"late" * 252)
         tick("one new file")
         tick("admit it")
         print(f"longest tick {max(ticks):.2f} s over {count} files")

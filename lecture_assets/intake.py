@@ -1,6 +1,6 @@
 """Admission: one path from a dropped file to a registered lecture, for the sensor and the CLI.
 
-A file is probed (is it media at all?), fingerprinted, named (a readable slug plus the
+A file is checked (is it media at all?), fingerprinted, named (a readable slug plus the
 fingerprint), checked against the lectures already registered, and its source recorded in the
 lecture's folder. The sensor and `konspekt process` both call :func:`admit`, so every input gets
 the same outcome from both; each then adds the Dagster partition in its own way.
@@ -18,7 +18,7 @@ from typing import Literal
 
 from konspekt.files import write_json
 from konspekt.watch import display_name
-from lecture_assets.asr.media import MediaError, probe
+from lecture_assets.asr.media import MediaError, check_media
 from lecture_assets.layout import Layout, LectureFolder
 from lecture_assets.records import SourceRecord
 
@@ -42,7 +42,7 @@ def admit(layout: Layout, path: Path, index: dict[str, str]) -> Admission:
     """Probe, fingerprint, name and register ``path``; ``index`` (fingerprint -> key, from
     :func:`fingerprint_index`) learns the new lecture, so a batch sees its own duplicates."""
     try:
-        probe(path)  # existence, emptiness and readability, before anything is registered
+        check_media(path)  # before anything is registered
         digest = fingerprint(path)
     except MediaError as exc:
         return Admission("rejected", reason=str(exc))

@@ -95,6 +95,16 @@ def probe(path: Path) -> Probe:
     )
 
 
+def check_media(path: Path) -> None:
+    """Admission's check, cheap enough for a sensor tick over thousands of files: the file
+    exists, is not empty and starts like a media container; only a file that does not is
+    probed with ffmpeg (which refuses a document renamed to .mp4). Damage further in is found
+    when the audio is decoded, and fails that lecture's run."""
+    _check_file(path)
+    if not _looks_like_media(path):
+        probe(path)
+
+
 # Container signatures at the start of a file: (offset, magic bytes).
 _SIGNATURES = [
     (4, b"ftyp"),

@@ -87,3 +87,16 @@ def test_admit_says_when_a_file_cannot_be_read(tmp_path, monkeypatch):
     assert admission == intake.Admission(
         "rejected", reason="locked.mp4 cannot be read (Permission denied)."
     )
+
+
+def test_admission_reads_only_the_head_of_a_file_that_starts_like_media(tmp_path, monkeypatch):
+    """A sensor tick admits thousands of files in seconds: ffmpeg runs only on the odd ones."""
+    from lecture_assets.asr import media
+
+    def no_ffmpeg(path):
+        raise AssertionError(f"ffmpeg probed {path.name}")
+
+    monkeypatch.setattr(media, "probe", no_ffmpeg)
+    clip = tmp_path / "clip.mp4"
+    clip.write_bytes(b"\x00\x00\x00\x10ftypisom" + b"\x00" * 64)  # damage is the run's to find
+    assert intake.admit(Layout.of(tmp_path / "data"), clip, {}).status == "admitted"

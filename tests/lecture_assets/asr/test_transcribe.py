@@ -10,6 +10,7 @@ from konspekt.errors import KonspektError, ModelUnavailableError
 from lecture_assets.asr.media import extract_audio
 from lecture_assets.asr.subtitles import write_outputs
 from lecture_assets.asr.transcribe import BUNDLED_MODEL, resolve, transcribe
+from lecture_assets.layout import LectureFolder
 from tests.helpers.media import JFK, JFK_TEXT, LECTURE_MP4, LECTURE_SCRIPT
 
 pytestmark = pytest.mark.slow
@@ -37,12 +38,12 @@ def test_jfk_is_transcribed_word_for_word(tmp_path, bundled):
 
 
 def test_synthetic_lecture_word_error_rate_and_outputs(tmp_path, bundled):
-    wav = tmp_path / "audio.wav"
-    extract_audio(LECTURE_MP4, wav)
-    result = transcribe(wav, bundled)
+    folder = LectureFolder(tmp_path)
+    extract_audio(LECTURE_MP4, folder.audio)
+    result = transcribe(folder.audio, bundled)
     wer = jiwer.wer(normalize(LECTURE_SCRIPT), normalize(result.text))
     assert wer <= 0.15, f"WER {wer:.2f}: {result.text}"
-    paths = write_outputs(result, tmp_path)
+    paths = write_outputs(result, folder)
     srt = paths["srt"].read_text()
     assert srt.startswith("1\n00:00:0") and "-->" in srt
     assert paths["vtt"].read_text().startswith("WEBVTT")
