@@ -5,7 +5,6 @@ Each step fails with a message naming it. Run alone with `pytest tests/system -s
 `-m "not system"`."""
 
 import re
-import time
 
 import pytest
 
@@ -283,7 +282,6 @@ def test_step5_new_transcript_flows_to_summary_and_pdf(platform, dropped):
         newer = all(int(e["timestamp"]) > int(transcript["timestamp"]) for e in events)
         return events if newer else None
 
-    started = time.monotonic()
     events = wait_for(followed, AUTOMATION_TIMEOUT_S, interval=5)
     if events is None:
         states = sensors(platform)
@@ -297,4 +295,3 @@ def test_step5_new_transcript_flows_to_summary_and_pdf(platform, dropped):
             f"step 5: summary/pdf run {follow['runId']} was not started by the automation: {follow}"
         )
     assert pdf.stat().st_mtime_ns > pdf_mtime, f"step 5: {pdf} was not rewritten"
-    print(f"step 5: summary and pdf followed in {time.monotonic() - started:.0f} s")
