@@ -6,6 +6,7 @@ import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 from konspekt.errors import SettingsError
 
@@ -18,6 +19,9 @@ DEVICE_VARIABLE = "KONSPEKT_DEVICE"
 LANGUAGE_VARIABLE = "KONSPEKT_LANGUAGE"
 VAD_VARIABLE = "KONSPEKT_VAD"
 SUMMARIZER_VARIABLE = "KONSPEKT_SUMMARIZER"
+LLM_MODEL_VARIABLE = "KONSPEKT_LLM_MODEL"
+MODELS_DIR_VARIABLE = "KONSPEKT_MODELS_DIR"
+DEFAULT_MODELS_DIR = Path("data") / "models"
 
 
 @dataclass(frozen=True)
@@ -27,11 +31,17 @@ class Settings:
     data_dir: str = "data"
     inbox: str = ""  # empty: <data_dir>/inbox
     max_minutes: float = 300.0  # refuse recordings longer than this (0: no limit)
-    whisper_model: str = "tiny.en"
+    whisper_model: str = "auto"  # tiny.en for English, the multilingual base for the rest
     device: str = "auto"
     language: str = "auto"
     vad: str = "silero"
-    summarizer: str = "extractive"
+    summarizer: str = "llm"
+    llm_model: str = "bundled"
+    models_dir: str = ""  # empty: <data_dir>/models, where bundled weights are assembled
+
+    @property
+    def models_path(self) -> str:
+        return self.models_dir or str(Path(self.data_dir) / "models")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -51,6 +61,8 @@ class Settings:
             language=get(LANGUAGE_VARIABLE, defaults.language),
             vad=get(VAD_VARIABLE, defaults.vad),
             summarizer=get(SUMMARIZER_VARIABLE, defaults.summarizer),
+            llm_model=get(LLM_MODEL_VARIABLE, defaults.llm_model),
+            models_dir=get(MODELS_DIR_VARIABLE, defaults.models_dir),
         )
 
 

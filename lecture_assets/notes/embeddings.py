@@ -1,4 +1,5 @@
-"""Sentence embeddings from all-MiniLM-L6-v2, the model that ships in pip (offline)."""
+"""Sentence vectors for chapters and key terms: MiniLM (bundled in pip) for English, bag of
+stems for other languages."""
 
 from __future__ import annotations
 
@@ -43,3 +44,40 @@ class Embedder:
 @cache
 def load_embedder() -> Embedder:
     return Embedder()
+
+
+class LexicalEmbedder:
+    """Bag-of-stems vectors (hashed, sublinear counts, L2-normalised) for languages MiniLM
+    does not know: the word-overlap signal classic TextTiling was built on. Its name records
+    the language, so the metadata says which route chaptered a lecture."""
+
+    dims = 4096
+    min_window = 4  # sentences each side of a gap when chaptering (MiniLM needs 2)
+
+    def __init__(self, language: str) -> None:
+        self.language = language
+        self.name = f"lexical stems ({language})"
+
+    def embed(self, texts: list[str], batch_size: int = 0):
+        import zlib
+
+        import numpy as np
+
+        from lecture_assets.text import stem, stopwords, words
+
+        stop = stopwords(self.language)
+        vectors = np.zeros((len(texts), self.dims), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for word in words(text):
+                if word in stop or len(word) < 3:
+                    continue
+                # crc32, not hash(): the same word lands in the same column in every process.
+                vectors[row, zlib.crc32(stem(word, self.language).encode()) % self.dims] += 1.0
+        np.log1p(vectors, out=vectors)
+        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+        return vectors / np.where(norms > 0, norms, 1.0)
+
+
+def embedder_for(language: str):
+    """MiniLM for English (it knows no other language well); word stems for the rest."""
+    return load_embedder() if language in ("en", "") else LexicalEmbedder(language)

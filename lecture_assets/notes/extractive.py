@@ -7,9 +7,15 @@ from collections import Counter
 from typing import Any
 
 from lecture_assets.notes.chapters import chapter_bounds
-from lecture_assets.notes.embeddings import Embedder, load_embedder
+from lecture_assets.notes.embeddings import Embedder, LexicalEmbedder, embedder_for, load_embedder
 from lecture_assets.records import Chapter, Summary, Transcript
-from lecture_assets.text import Sentence, first_mention, split_sentences, term_candidates
+from lecture_assets.text import (
+    Sentence,
+    first_mention,
+    split_sentences,
+    surface_forms,
+    term_candidates,
+)
 
 EXTRACTIVE = "extractive"
 
@@ -19,15 +25,21 @@ class ExtractiveSummarizer:
 
     backend = EXTRACTIVE
 
-    def __init__(self, embedder: Embedder | None = None) -> None:
+    def __init__(self, embedder: Embedder | LexicalEmbedder | None = None) -> None:
+        self._fixed = embedder  # None: chosen by the transcript's language
         self.embedder = embedder or load_embedder()
-        self.model = self.embedder.name
+
+    @property
+    def model(self) -> str:
+        return self.embedder.name
 
     def summarize(self, transcript: Transcript) -> Summary:
+        language = transcript.language or "en"
+        self.embedder = self._fixed or embedder_for(language)
         info = {"backend": self.backend, "model": self.model}
         sentences = split_sentences(transcript.segments)
         if not sentences:
-            return Summary("", [], [], [], info)
+            return Summary("", [], [], [], info, language=language)
         vectors = self.embedder.embed([s.text for s in sentences])
         centroid = _unit(vectors.mean(axis=0))
         n = len(sentences)
@@ -36,25 +48,36 @@ class ExtractiveSummarizer:
         k = _clamp(round(n * 0.2), min(n, 3), 8)
         point_ids = sorted(mmr(vectors, centroid, k=k, diversity=0.5, pool=pool))
         self._term_vectors: dict[str, Any] = {}
-        lecture_counts = term_candidates(transcript.text)
+        lecture_counts = term_candidates(transcript.text, language=language)
+        # Terms are counted by key (stems in Russian) and shown in their commonest form.
+        shown = surface_forms(transcript.text, language=language)
         starts = [s.start for s in sentences]
-        bounds = chapter_bounds(vectors, starts, max(transcript.duration, sentences[-1].end))
+        bounds = chapter_bounds(
+            vectors,
+            starts,
+            max(transcript.duration, sentences[-1].end),
+            getattr(self.embedder, "min_window", 2),
+        )
         per_chapter = [
             self.ranked_terms(
                 " ".join(s.text for s in sentences[a:b]),
                 _unit(vectors[a:b].mean(0)),
                 lecture_counts,
+                language,
             )
             for a, b in bounds
         ]
         chapters = [
             self._chapter(
-                sentences[a:b], vectors[a:b], terms, transcript.duration if b == n else None
+                sentences[a:b],
+                vectors[a:b],
+                [shown.get(t, t) for t in terms],
+                transcript.duration if b == n else None,
             )
             for (a, b), terms in zip(bounds, per_chapter, strict=True)
         ]
-        terms = _round_robin(per_chapter, limit=10)
-        times = {t: first_mention(t, sentences) for t in terms}
+        terms = [shown.get(t, t) for t in _round_robin(per_chapter, limit=10)]
+        times = {t: first_mention(t, sentences, language) for t in terms}
         if 2 <= len(chapters) <= 5:
             abstract = " ".join(c.summary for c in chapters)  # one line per topic, in order
         else:
@@ -69,15 +92,20 @@ class ExtractiveSummarizer:
             chapters=chapters,
             summarizer=info,
             term_times={t: v for t, v in times.items() if v is not None},
+            language=language,
         )
 
-    def ranked_terms(self, text: str, centroid, lecture_counts: Counter[str]) -> list[str]:
-        """Terms of a span, best first: close to its centroid (KeyBERT-like), frequent in it,
-        and specific to it (a term spread over the whole lecture describes no one chapter)."""
-        counts = term_candidates(text)
+    def ranked_terms(
+        self, text: str, centroid, lecture_counts: Counter[str], language: str = "en"
+    ) -> list[str]:
+        """Terms of a span (as keys), best first: close to its centroid (KeyBERT-like), frequent
+        in it, and specific to it (a term spread over the lecture describes no one chapter)."""
+        counts = term_candidates(text, language=language)
         # Embedding every n-gram of a long lecture is wasteful; frequent ones carry the topic.
         # Three-word phrases must recur to count as terms; once, they are just a clause.
-        pool = [t for t, c in counts.most_common(150) if c > 1 or t.count(" ") < 2]
+        # Russian ASR output is noisier: there a phrase must recur to count at all.
+        longest_once = 1 if language == "en" else 0
+        pool = [t for t, c in counts.most_common(150) if c > 1 or t.count(" ") < longest_once + 1]
         # "carbon" that almost always comes as "carbon dioxide" is the longer term's fragment.
         pool = [
             t

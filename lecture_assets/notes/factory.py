@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, Protocol
 
+from konspekt.settings import DEFAULT_MODELS_DIR
 from lecture_assets.notes.extractive import EXTRACTIVE, ExtractiveSummarizer
 from lecture_assets.records import Summary, Transcript
+
+LLM = "llm"
 
 
 class Summarizer(Protocol):
@@ -15,14 +19,29 @@ class Summarizer(Protocol):
     def summarize(self, transcript: Transcript) -> Summary: ...
 
 
-def make_summarizer(name: str, **options: Any) -> Summarizer:
-    """``extractive`` (default, offline) or a transformers seq2seq model name or folder.
+def make_summarizer(
+    name: str,
+    llm_model: str = "bundled",
+    models_dir: Path = DEFAULT_MODELS_DIR,
+    device: str = "auto",
+    **options: Any,
+) -> Summarizer:
+    """``llm`` (the embedded notes writer), ``extractive`` (no language model), or a
+    transformers seq2seq model name or folder.
 
-    ``options`` (device, beams, max_summary_tokens, min_summary_tokens) tune the abstractive one.
+    ``options`` (beams, max_summary_tokens, min_summary_tokens) tune the seq2seq one.
     """
-    name = (name or EXTRACTIVE).strip()
+    name = (name or LLM).strip()
     if name == EXTRACTIVE:
         return ExtractiveSummarizer()
+    if name == LLM:
+        from lecture_assets.bundled import QWEN_1_5B
+        from lecture_assets.notes.llm import ChatModel, resolve_llm
+        from lecture_assets.notes.writer import LLMNotesWriter
+
+        spec = resolve_llm(llm_model, models_dir, device)
+        card = QWEN_1_5B.describe() if spec.pinned else {"model": spec.name}
+        return LLMNotesWriter(ChatModel(spec), ExtractiveSummarizer(), card)
     from lecture_assets.notes.abstractive import AbstractiveSummarizer
 
-    return AbstractiveSummarizer(name, extractive=ExtractiveSummarizer(), **options)
+    return AbstractiveSummarizer(name, extractive=ExtractiveSummarizer(), device=device, **options)

@@ -9,6 +9,7 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 from konspekt.files import atomic_path
+from lecture_assets.notes.i18n import headings
 from lecture_assets.records import Summary, Transcript, clock
 from lecture_assets.text import split_sentences
 
@@ -120,6 +121,7 @@ def build_pdf(target: Path, transcript: Transcript, summary: Summary, info: Note
 
     register_fonts()
     st = _styles()
+    h = headings(summary.language)
     chapters = summary.chapters
     groups = paragraphs(transcript, breaks=[c.start for c in chapters[1:]])
     starts = [start for start, _ in groups]
@@ -147,10 +149,10 @@ def build_pdf(target: Path, transcript: Transcript, summary: Summary, info: Note
     sentence_times = {s.text: s.start for s in split_sentences(transcript.segments)}
     cover = Table(
         [
-            [para("Source", "meta"), para(info.source, "meta")],
-            [para("Duration", "meta"), para(clock(transcript.duration), "meta")],
-            [para("Date", "meta"), para(info.created, "meta")],
-            [para("Models", "meta"), para(info.models, "meta")],
+            [para(h["source"], "meta"), para(info.source, "meta")],
+            [para(h["duration"], "meta"), para(clock(transcript.duration), "meta")],
+            [para(h["date"], "meta"), para(info.created, "meta")],
+            [para(h["models"], "meta"), para(info.models, "meta")],
         ],
         colWidths=[2.5 * cm, 13.5 * cm],
         style=TableStyle(
@@ -159,27 +161,39 @@ def build_pdf(target: Path, transcript: Transcript, summary: Summary, info: Note
     )
     toc = TableOfContents(levelStyles=[st["toc1"], st["toc2"]], dotsMinLevel=0)
     story = [para(info.title, "title"), cover, Spacer(1, 0.3 * cm), toc]
-    story += [heading("Summary", "summary"), para(summary.abstract or "No speech detected.")]
+    story += [heading(h["summary"], "summary"), para(summary.abstract or h["no_speech"])]
     if summary.key_points:
         points = [para(p, link=sentence_times.get(p)) for p in summary.key_points]
-        story += [heading("Key points", "key-points"), bullets(points)]
+        story += [heading(h["key_points"], "key-points"), bullets(points)]
     if chapters:
-        story.append(heading("Chapters", "chapters"))
+        story.append(heading(h["chapters"], "chapters"))
         for ch in chapters:
             story.append(para(f"{clock(ch.start)}–{clock(ch.end)}  {ch.title}", "h2", ch.start))
-            story.append(para(ch.summary))
+            if ch.summary:
+                story.append(para(ch.summary))
             if ch.key_points:
                 story.append(bullets([para(p, link=sentence_times.get(p)) for p in ch.key_points]))
-    if summary.key_terms:
+    if summary.glossary:
+        entries = []
+        for term in summary.glossary:
+            when = f" ({clock(term.start)})" if term.start is not None else ""
+            entries.append(para(f"{term.term} — {term.definition}{when}", link=term.start))
+        story += [heading(h["glossary"], "glossary"), bullets(entries)]
+    elif summary.key_terms:
         terms = []
         for term in summary.key_terms:
             when = summary.term_times.get(term)
-            label = f"{term} (first at {clock(when)})" if when is not None else term
+            label = f"{term} ({h['first_at']} {clock(when)})" if when is not None else term
             terms.append(para(label, link=when))
-        story += [heading("Key terms", "key-terms"), bullets(terms)]
-    story.append(heading("Transcript", "transcript"))
+        story += [heading(h["key_terms"], "key-terms"), bullets(terms)]
+    if summary.questions:
+        story.append(heading(h["questions"], "questions"))
+        for number, item in enumerate(summary.questions, 1):
+            story.append(para(f"{number}. {item.question}", "h2"))
+            story.append(para(f"{h['answer']}: {item.answer}"))
+    story.append(heading(h["transcript"], "transcript"))
     if not groups:
-        story.append(para("No speech detected."))
+        story.append(para(h["no_speech"]))
     titles = {round(c.start, 3): c.title for c in chapters}
     for index, (start, text) in enumerate(groups):
         title = titles.get(round(start, 3)) if index else (chapters[0].title if chapters else None)

@@ -7,7 +7,13 @@ from konspekt.settings import Settings
 def test_unset_and_empty_variables_mean_the_embedded_defaults():
     assert Settings.from_env({}) == Settings()
     assert Settings.from_env({"KONSPEKT_WHISPER_MODEL": "", "KONSPEKT_VAD": "  "}) == Settings()
-    assert Settings().whisper_model == "tiny.en" and Settings().summarizer == "extractive"
+    defaults = Settings()
+    assert (defaults.whisper_model, defaults.summarizer, defaults.llm_model) == (
+        "auto",
+        "llm",
+        "bundled",
+    )
+    assert Settings(data_dir="/srv").models_path == "/srv/models"
 
 
 def test_every_variable_is_read():
@@ -19,10 +25,21 @@ def test_every_variable_is_read():
         "KONSPEKT_DEVICE": "cpu",
         "KONSPEKT_LANGUAGE": "ru",
         "KONSPEKT_VAD": "pyannote",
-        "KONSPEKT_SUMMARIZER": "facebook/bart-large-cnn",
+        "KONSPEKT_SUMMARIZER": "extractive",
+        "KONSPEKT_LLM_MODEL": "/srv/qwen.gguf",
+        "KONSPEKT_MODELS_DIR": "/srv/models",
     }
     assert Settings.from_env(env) == Settings(
-        "/srv/data", "/srv/inbox", 90.0, "small", "cpu", "ru", "pyannote", "facebook/bart-large-cnn"
+        data_dir="/srv/data",
+        inbox="/srv/inbox",
+        max_minutes=90.0,
+        whisper_model="small",
+        device="cpu",
+        language="ru",
+        vad="pyannote",
+        summarizer="extractive",
+        llm_model="/srv/qwen.gguf",
+        models_dir="/srv/models",
     )
 
 

@@ -7,7 +7,8 @@ import pytest
 from pypdf import PdfReader
 
 from lecture_assets import intake
-from lecture_assets.assets import audio, lecture_assets, pdf, transcript
+from lecture_assets.assets import audio, lecture_assets, pdf, summary, transcript
+from lecture_assets.bundled import QWEN_1_5B, TINY_EN
 from lecture_assets.definitions import defs
 from lecture_assets.partitions import lecture_partitions
 from tests.helpers.media import copy_lecture, make_media
@@ -55,6 +56,7 @@ def test_lecture_becomes_notes(instance, storage, resources):
 
     meta = materialized_metadata(result, transcript)
     assert (meta["model"], meta["language"], meta["vad"]) == ("tiny.en", "en", "silero")
+    assert meta["model_sha256"] == TINY_EN.sha256 and meta["model_licence"].startswith("MIT")
     assert meta["words"] > 100
     # Metadata that adds up; speed itself is measured in bench/, not asserted here.
     assert meta["real_time_factor"] == pytest.approx(
@@ -65,8 +67,12 @@ def test_lecture_becomes_notes(instance, storage, resources):
     assert checks == {"has_speech": True, "not_degenerate": True}
 
     data = json.loads((folder / "summary.json").read_text())
-    assert set(data) >= {"abstract", "key_points", "key_terms", "chapters", "summarizer"}
-    assert "photosynthesis" in data["key_terms"]
+    assert set(data) >= {"abstract", "key_points", "key_terms", "chapters", "glossary", "questions"}
+    assert data["summarizer"]["backend"] == "llm" and data["summarizer"]["overview"] == "llm"
+    assert data["summarizer"]["sha256"] == QWEN_1_5B.sha256
+    assert "photosynthesis" in [t.lower() for t in data["key_terms"]]
+    summary_meta = materialized_metadata(result, summary)
+    assert summary_meta["model"] == QWEN_1_5B.name and summary_meta["language"] == "en"
     assert data["chapters"][0]["start"] < 1 and data["chapters"][-1]["end"] >= 52
     assert set(json.loads((folder / "transcript.json").read_text())) == {
         "language",
@@ -79,7 +85,8 @@ def test_lecture_becomes_notes(instance, storage, resources):
         " ".join(p.extract_text() for p in PdfReader(folder / "notes.pdf").pages).split()
     )
     assert "Photosynthesis <intro> & Лекция" in text
-    for heading in ["Summary", "Key points", "Chapters", "Key terms", "Transcript", "[00:00]"]:
+    headings = ["Summary", "Key points", "Chapters", "Glossary", "Review questions", "Transcript"]
+    for heading in [*headings, "[00:00]"]:
         assert heading in text
     assert materialized_metadata(result, pdf)["pages"] >= 1
 

@@ -10,7 +10,7 @@ import dagster as dg
 import pytest
 
 from tests.helpers import REPO
-from tests.helpers.cli import KONSPEKT, run_cli
+from tests.helpers.cli import EXTRACTIVE, KONSPEKT, run_cli
 from tests.helpers.media import JFK, JFK_TEXT, LECTURE_MP4, make_media
 
 pytestmark = pytest.mark.slow
@@ -63,23 +63,25 @@ def test_failed_stage_reports_one_sentence(tmp_path):
 
 
 def test_backfill_reprocesses_registered_lectures_as_tagged_runs(tmp_path):
-    proc = run_cli(tmp_path, "--json", str(JFK))
+    proc = run_cli(tmp_path, "--json", str(JFK), env=EXTRACTIVE)
     key = json.loads(proc.stdout)["partition"]
     pdf = tmp_path / "data" / "lectures" / key / "notes.pdf"
     first_pdf = pdf.stat().st_mtime_ns
 
-    proc = run_cli(tmp_path, "--json", "--all", command="backfill")
+    proc = run_cli(tmp_path, "--json", "--all", command="backfill", env=EXTRACTIVE)
     assert proc.returncode == 0, proc.stderr[-2000:]
     (line,) = [json.loads(x) for x in proc.stdout.splitlines()]
     assert line == {"input": key, "status": "ok", "partition": key, "pdf": str(pdf), "error": None}
     assert pdf.stat().st_mtime_ns > first_pdf
     assert f"backfill 1/1: {key}" in proc.stderr
 
-    proc = run_cli(tmp_path, "--missing", command="backfill")
+    proc = run_cli(tmp_path, "--missing", command="backfill", env=EXTRACTIVE)
     assert proc.returncode == 0 and proc.stdout == ""
     assert "nothing to backfill" in proc.stderr
 
-    proc = run_cli(tmp_path, "--json", key, key, "no-such-lecture", command="backfill")
+    proc = run_cli(
+        tmp_path, "--json", key, key, "no-such-lecture", command="backfill", env=EXTRACTIVE
+    )
     assert proc.returncode == 1
     ok, unknown = [json.loads(x) for x in proc.stdout.splitlines()]
     assert ok["status"] == "ok"

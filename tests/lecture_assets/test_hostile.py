@@ -7,7 +7,7 @@ import shutil
 import pytest
 from pypdf import PdfReader
 
-from tests.helpers.cli import run_cli
+from tests.helpers.cli import EXTRACTIVE, run_cli
 from tests.helpers.media import JFK, LECTURE_MP4, make_media
 
 pytestmark = pytest.mark.slow
@@ -40,7 +40,9 @@ def digests(folder) -> dict[str, str]:
 
 def test_folder_of_bad_and_good_files(tmp_path, hostile_folder):
     before = digests(hostile_folder)
-    proc = run_cli(tmp_path, "--json", str(hostile_folder), str(tmp_path / "nowhere.mp4"))
+    proc = run_cli(
+        tmp_path, "--json", str(hostile_folder), str(tmp_path / "nowhere.mp4"), env=EXTRACTIVE
+    )
     assert proc.returncode == 1
     outcomes = {}
     for line in proc.stdout.splitlines():

@@ -12,17 +12,19 @@ SCRIPT = (FIXTURES / "three_topics.txt").read_text()
 SPEECH_RATE = 15.0  # characters per second, about espeak-ng's default pace
 
 
-def constructed(topics: list[str]) -> tuple[Transcript, list[float]]:
+def constructed(
+    topics: list[str], language: str = "en", rate: float = SPEECH_RATE
+) -> tuple[Transcript, list[float]]:
     """One segment per sentence, timed by its length; returns the topic change times too."""
     segments, changes, clock = [], [], 0.0
     for k, topic in enumerate(topics):
         if k:
             changes.append(clock)
         for sentence in topic.replace(". ", ".\n").splitlines():
-            length = len(sentence) / SPEECH_RATE
+            length = len(sentence) / rate
             segments.append(Segment(clock, clock + length, sentence))
             clock += length
-    return Transcript("en", "tiny.en", clock, segments), changes
+    return Transcript(language, "tiny.en" if language == "en" else "base", clock, segments), changes
 
 
 @pytest.fixture(scope="module")
@@ -48,6 +50,21 @@ def test_three_topics_get_chapters_at_the_changes(summarizer):
         assert any(w in title for w in words), titles
     assert all(1 <= len(c.key_points) <= 4 for c in result.chapters)
     assert {"photosynthesis", "binary search"} <= set(result.key_terms)
+
+
+def test_russian_topics_get_chapters_at_the_changes_from_word_stems(summarizer):
+    """MiniLM knows no Russian: Russian lectures are chaptered on stems, as TextTiling was."""
+    topics = (FIXTURES / "three_topics_ru.txt").read_text().strip().split("\n\n")
+    transcript, changes = constructed(topics, "ru", rate=10.0)  # 45 s a topic
+    result = summarizer.summarize(transcript)
+    assert result.summarizer["model"] == "lexical stems (ru)" and result.language == "ru"
+    starts = [c.start for c in result.chapters]
+    assert len(starts) == 3
+    for change in changes:
+        assert min(abs(change - s) for s in starts) <= 25.0
+    terms = " ".join(result.key_terms).lower()
+    for stem in ("фотосинтез", "налог", "сортировк"):
+        assert stem in terms, result.key_terms
 
 
 @pytest.mark.slow

@@ -1,0 +1,80 @@
+"""The lecture's language: detected, and a model that can transcribe it, or one clear sentence."""
+
+import re
+
+import jiwer
+import pytest
+
+from konspekt.weights import WeightsError
+from lecture_assets.asr.media import extract_audio, load_pcm
+from lecture_assets.asr.transcribe import (
+    LanguageError,
+    detect_language,
+    load_whisper,
+    multilingual_folder,
+    plan,
+    resolve,
+    transcribe_file,
+)
+from lecture_assets.bundled import WHISPER_BASE
+from tests.helpers.media import FIXTURES, JFK
+
+pytestmark = pytest.mark.slow
+
+RUSSIAN = FIXTURES / "lecture_ru.ogg"  # Festival's Russian voice reading lecture_ru.txt
+
+
+@pytest.fixture(scope="module")
+def russian_wav(tmp_path_factory):
+    wav = tmp_path_factory.mktemp("ru") / "audio.wav"
+    extract_audio(RUSSIAN, wav)
+    return wav
+
+
+def words(text: str) -> str:
+    return " ".join(re.sub(r"[^\w\s]", " ", text.lower().replace("ё", "е")).split())
+
+
+def test_the_language_is_detected_from_speech(russian_wav, tmp_path, models_dir):
+    assert detect_language(load_pcm(russian_wav), "cpu", models_dir) == "ru"
+    extract_audio(JFK, tmp_path / "jfk.wav")
+    assert detect_language(load_pcm(tmp_path / "jfk.wav"), "cpu", models_dir) == "en"
+
+
+def test_auto_transcribes_russian_with_the_bundled_multilingual_model(russian_wav, models_dir):
+    transcript = transcribe_file(russian_wav, "auto", "cpu", "auto", models_dir=models_dir)
+    assert (transcript.language, transcript.model) == ("ru", "base")
+    script = (FIXTURES / "lecture_ru.txt").read_text()
+    wer = jiwer.wer(words(script), words(transcript.text))
+    assert wer <= 0.40, f"WER {wer:.2f}: {transcript.text}"
+
+
+def test_auto_keeps_tiny_en_for_english(tmp_path, models_dir):
+    extract_audio(JFK, tmp_path / "jfk.wav")
+    spec = plan(load_pcm(tmp_path / "jfk.wav"), "auto", "cpu", "auto", models_dir=models_dir)
+    assert (spec.name, spec.language) == ("tiny.en", "en")
+
+
+@pytest.mark.parametrize("language", ["auto", "ru"])
+def test_an_english_only_model_refuses_russian_in_one_sentence(russian_wav, models_dir, language):
+    with pytest.raises(LanguageError) as caught:
+        plan(load_pcm(russian_wav), "tiny.en", "cpu", language, models_dir=models_dir)
+    assert str(caught.value) == (
+        "This recording is in Russian; tiny.en is English-only: set KONSPEKT_WHISPER_MODEL to "
+        "'auto' (the bundled multilingual model for other languages), 'base', or another "
+        "multilingual Whisper model."
+    )
+
+
+def test_a_tampered_bundled_model_is_refused(tmp_path, models_dir):
+    folder = multilingual_folder(models_dir)
+    copy = tmp_path / "models" / WHISPER_BASE.name
+    copy.mkdir(parents=True)
+    for item in folder.iterdir():
+        (copy / item.name).write_bytes(item.read_bytes())
+    data = bytearray((copy / "model.bin").read_bytes())
+    data[1_000_000] ^= 0x01  # one bit of one weight
+    (copy / "model.bin").write_bytes(bytes(data))
+    spec = resolve("base", "cpu", "ru", models_dir=tmp_path / "models")
+    with pytest.raises(WeightsError, match="is not the pinned whisper-base"):
+        load_whisper(spec)
