@@ -1,8 +1,10 @@
 """Chapter boundary error on a multi-topic lecture spoken by espeak-ng, and summarization cost.
 
     .venv/bin/python bench/chapters.py [SCRIPT.txt]   # topics separated by blank lines
+    .venv/bin/python bench/chapters.py --ru           # tests/fixtures/three_topics_ru.txt
 
-Needs `espeak-ng` (apt-get install espeak-ng). Each topic is spoken to its own WAV so the true
+Needs `espeak-ng` (apt-get install espeak-ng); for Russian, Festival's Russian voice (apt-get
+install festival festvox-ru). Each topic is spoken to its own WAV so the true
 topic change times are known exactly; the WAVs are joined, run through the real audio ->
 transcript -> summary stages, and the detected chapter starts are compared with the truth.
 The abstractive timing uses a toy BART (random weights, 128-token window) built on the fly,
@@ -17,17 +19,24 @@ import wave
 from pathlib import Path
 
 from lecture_assets.asr.media import extract_audio
-from lecture_assets.asr.transcribe import resolve, transcribe
+from lecture_assets.asr.transcribe import transcribe_file
 from lecture_assets.notes.extractive import ExtractiveSummarizer
 
-DEFAULT_SCRIPT = Path(__file__).parents[1] / "tests" / "fixtures" / "three_topics.txt"
+FIXTURES = Path(__file__).parents[1] / "tests" / "fixtures"
+DEFAULT_SCRIPT = FIXTURES / "three_topics.txt"
 
 
-def speak(topics: list[str], folder: Path) -> tuple[Path, list[float]]:
+def speak(topics: list[str], folder: Path, russian: bool = False) -> tuple[Path, list[float]]:
     frames, changes, rate, clock = [], [], 0, 0.0
     for i, topic in enumerate(topics):
         wav = folder / f"topic{i}.wav"
-        subprocess.run(["espeak-ng", "-v", "en-us", "-s", "150", "-w", str(wav), topic], check=True)
+        if russian:
+            (folder / f"topic{i}.txt").write_text(topic, encoding="utf-8")
+            voice = "(voice_msu_ru_nsh_clunits)"
+            cmd = ["text2wave", "-eval", voice, str(folder / f"topic{i}.txt"), "-o", str(wav)]
+        else:
+            cmd = ["espeak-ng", "-v", "en-us", "-s", "150", "-w", str(wav), topic]
+        subprocess.run(cmd, check=True)
         with wave.open(str(wav)) as handle:
             rate = handle.getframerate()
             frames.append(handle.readframes(handle.getnframes()))
@@ -43,13 +52,14 @@ def speak(topics: list[str], folder: Path) -> tuple[Path, list[float]]:
     return joined, changes
 
 
-def main(script: Path) -> None:
+def main(script: Path, russian: bool = False) -> None:
     topics = [t.strip() for t in script.read_text().split("\n\n") if t.strip()]
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        lecture, changes = speak(topics, folder)
+        lecture, changes = speak(topics, folder, russian)
         extract_audio(lecture, folder / "audio.wav")
-        text = transcribe(folder / "audio.wav", resolve("tiny.en"))
+        text = transcribe_file(folder / "audio.wav")  # auto: the language picks the model
+        print(f"transcript: {text.language}, Whisper {text.model}")
         summarizer = ExtractiveSummarizer()
         started = time.perf_counter()
         summary = summarizer.summarize(text)
@@ -97,4 +107,7 @@ def toy_abstractive(folder: Path, extractive: ExtractiveSummarizer):
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_SCRIPT)
+    if sys.argv[1:] == ["--ru"]:
+        main(FIXTURES / "three_topics_ru.txt", russian=True)
+    else:
+        main(Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_SCRIPT)

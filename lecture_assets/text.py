@@ -120,7 +120,20 @@ def mentions(term: str, text: str, language: str = "en") -> bool:
         return False
     found = [stem(w, language) for w in words(text)]
     n = len(wanted)
-    return any(found[i : i + n] == wanted for i in range(len(found) - n + 1))
+    return any(
+        all(_same_word(a, b, language) for a, b in zip(found[i : i + n], wanted, strict=True))
+        for i in range(len(found) - n + 1)
+    )
+
+
+def _same_word(found: str, wanted: str, language: str) -> bool:
+    """Equal stems; in a stemmed language also one a prefix of the other (Snowball cuts
+    "массив" to "масс" but "массива" to "массив")."""
+    if found == wanted:
+        return True
+    if language not in _STEMMED or min(len(found), len(wanted)) < 4:
+        return False
+    return found.startswith(wanted) or wanted.startswith(found)
 
 
 def first_mention(term: str, sentences: list[Sentence], language: str = "en") -> float | None:

@@ -40,3 +40,25 @@ def test_first_mention_is_case_insensitive_and_whole_word():
     sentences = split_sentences([Segment(0, 4, "Cells grow. The cell divides.")])
     assert first_mention("cell", sentences) == sentences[1].start
     assert first_mention("mitosis", sentences) is None
+
+
+def test_russian_word_forms_count_as_one_term_shown_in_their_commonest_form():
+    from lecture_assets.text import surface_forms
+
+    text = (
+        "Фотосинтез идёт в листьях. Без фотосинтеза нет кислорода. "
+        "Фотосинтез запасает энергию. И это всё, что мы знаем."
+    )
+    counts = term_candidates(text, language="ru")
+    key = max(counts, key=counts.get)
+    assert counts[key] == 3 and surface_forms(text, language="ru")[key] == "фотосинтез"
+    assert not {"это", "всё", "что", "мы"} & set(counts)  # stopwords
+
+
+def test_mentions_and_first_mention_match_any_form_in_russian():
+    from lecture_assets.text import mentions
+
+    sentences = split_sentences([Segment(0.0, 10.0, "Сегодня лекция. Массив делят на части.")])
+    assert mentions("массивы", "Быстрая сортировка делит массив.", "ru")
+    assert not mentions("сортировка слиянием", "Быстрая сортировка делит массив.", "ru")
+    assert first_mention("массива", sentences, "ru") == sentences[1].start

@@ -5,6 +5,7 @@ import os
 
 import pytest
 
+from konspekt.errors import ModelUnavailableError
 from konspekt.weights import WeightsError
 from lecture_assets.asr.media import extract_audio
 from lecture_assets.asr.transcribe import transcribe_file
@@ -69,3 +70,17 @@ def test_a_tampered_bundled_model_is_refused(tmp_path):
         handle.truncate(QWEN_1_5B.size)  # the right size, the wrong bytes (sparse: no disk)
     with pytest.raises(WeightsError, match=r"is not the pinned qwen2\.5"):
         load_llm(LLMSpec(str(fake), QWEN_1_5B.name, True, os.cpu_count() or 1, 0))
+
+
+@pytest.mark.parametrize(
+    ("model", "says"),
+    [
+        ("someone/no-such-gguf-repo", "could not be loaded"),
+        ("/nowhere/model.gguf", "does not exist"),
+    ],
+)
+def test_an_unavailable_model_is_one_sentence_naming_the_variable(tmp_path, model, says):
+    with pytest.raises(ModelUnavailableError) as caught:
+        make_summarizer("llm", llm_model=model, models_dir=tmp_path, device="cpu")
+    message = str(caught.value)
+    assert says in message and "KONSPEKT_LLM_MODEL" in message and "\n" not in message

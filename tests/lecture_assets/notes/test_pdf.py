@@ -2,7 +2,7 @@ import pytest
 from pypdf import PdfReader
 
 from lecture_assets.notes.pdf import NotesInfo, build_pdf, paragraphs
-from lecture_assets.records import Chapter, Segment, Summary, Transcript
+from lecture_assets.records import Chapter, Question, Segment, Summary, Term, Transcript
 
 TITLE = 'Лекция <1> & «Фотосинтез» "quotes" <b>not bold</b>'
 
@@ -134,3 +134,37 @@ def test_outline_toc_and_links_lead_into_the_transcript(tmp_path):
     # The footer (drawn first on each page) carries the title and the page number.
     for number, page in enumerate(reader.pages, start=1):
         assert page.extract_text().splitlines()[:2] == ["T", str(number)]
+
+
+def test_written_notes_lead_and_russian_lectures_get_russian_headings(tmp_path):
+    transcript = Transcript(
+        "ru",
+        "base",
+        40.0,
+        [Segment(0.0, 40.0, "Быстрая сортировка выбирает опорный элемент и делит массив.")],
+    )
+    summary = Summary(
+        abstract="Лекция о сортировке массивов.",
+        key_points=["Быстрая сортировка делит массив."],
+        key_terms=["опорный элемент"],
+        chapters=[
+            Chapter(0.0, 40.0, "Сортировка", "", ["Опорный элемент делит массив."], [], "llm")
+        ],
+        summarizer={"backend": "llm", "model": "qwen"},
+        language="ru",
+        glossary=[Term("опорный элемент", "Элемент, по которому делят массив.", 0.0)],
+        questions=[Question("Что выбирает быстрая сортировка?", "Опорный элемент.")],
+    )
+    target = tmp_path / "notes.pdf"
+    build_pdf(target, transcript, summary, NotesInfo("Лекция", "лекция.ogg", "2026-12-01", "m"))
+    reader = PdfReader(target)
+    text = "\n".join(page.extract_text() for page in reader.pages)
+    order = ["Краткое содержание", "Главное", "Разделы", "Глоссарий", "Вопросы для повторения",
+             "Расшифровка"]  # fmt: skip
+    positions = [text.index(h) for h in order]
+    assert positions == sorted(positions)
+    flat = " ".join(text.split())
+    assert "опорный элемент — Элемент, по которому делят массив. (00:00)" in flat
+    assert "1. Что выбирает быстрая сортировка?" in flat and "Ответ: Опорный элемент." in flat
+    outline = [item.title for item in reader.outline if not isinstance(item, list)]
+    assert {"Глоссарий", "Вопросы для повторения"} <= set(outline)
