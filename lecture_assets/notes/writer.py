@@ -1,10 +1,11 @@
 """Notes written by a language model, grounded in the transcript.
 
 Chapters (their times are facts) come from the extractive pass. Then, per chapter (map), the
-model writes a title, 2-5 bullet notes and the terms it defines; then (reduce), from those notes,
-an abstract, key points, a glossary and review questions. Every answer is JSON constrained by a
-schema, then checked (notes/guards.py); a chapter whose notes fail twice keeps its extractive
-notes, and summary.json says which chapters did.
+model writes a title, 2-5 bullet notes and the terms it defines, a few consecutive chapters to a
+call (each call costs ~2 s besides its tokens); then (reduce), from those notes, an abstract, key
+points, a glossary and review questions. Every answer is JSON constrained by a schema, then
+checked (notes/guards.py); a chapter whose notes are rejected is asked for once more on its own,
+then keeps its extractive notes, and summary.json says which chapters did.
 """
 
 from __future__ import annotations
@@ -18,92 +19,26 @@ from lecture_assets.notes.extractive import ExtractiveSummarizer
 from lecture_assets.notes.guards import Rejected, check_lines, check_text, copied_share, grounded
 from lecture_assets.notes.i18n import language_name
 from lecture_assets.notes.llm import ChatModel, InvalidOutput
+from lecture_assets.notes.prompts import (
+    CHAPTERS_PROMPT,
+    ECHO,
+    EXCERPT,
+    OVERVIEW_PROMPT,
+    SHORT_WORDS,
+    SYSTEM,
+    chapter_limits,
+    chapters_schema,
+    in_language,
+    overview_schema,
+)
 from lecture_assets.records import Chapter, Question, Summary, Term, Transcript, clock
 from lecture_assets.text import first_mention, split_sentences
 
 log = logging.getLogger(__name__)
-CHAPTER_TOKENS = 5000  # of transcript per map call; a 15-minute chapter is ~3,000
-
-_TERM = {
-    "type": "object",
-    "properties": {
-        "term": {"type": "string", "minLength": 2, "maxLength": 60},
-        "definition": {"type": "string", "minLength": 5, "maxLength": 200},
-    },
-    "required": ["term", "definition"],
-}
-CHAPTER_SCHEMA = {
-    "type": "object",
-    "properties": {
-        "title": {"type": "string", "minLength": 3, "maxLength": 80},
-        "notes": {
-            "type": "array",
-            "items": {"type": "string", "minLength": 10, "maxLength": 240},
-            "minItems": 2,
-            "maxItems": 5,
-        },
-        "terms": {"type": "array", "items": _TERM, "maxItems": 4},
-    },
-    "required": ["title", "notes", "terms"],
-}
-# A lecture this short (a minute or so) has too little in it for 5 key points and 3 questions.
-SHORT_WORDS = 300
-
-
-def overview_schema(points: tuple[int, int], questions: tuple[int, int]) -> dict[str, Any]:
-    return {
-        "type": "object",
-        "properties": {
-            "abstract": {"type": "string", "minLength": 40, "maxLength": 900},
-            "key_points": {
-                "type": "array",
-                "items": {"type": "string", "minLength": 10, "maxLength": 240},
-                "minItems": points[0],
-                "maxItems": points[1],
-            },
-            "glossary": {"type": "array", "items": _TERM, "maxItems": 12},
-            "questions": {
-                "type": "array",
-                "items": {
-                    "type": "object",
-                    "properties": {
-                        "question": {"type": "string", "minLength": 10, "maxLength": 200},
-                        "answer": {"type": "string", "minLength": 3, "maxLength": 300},
-                    },
-                    "required": ["question", "answer"],
-                },
-                "minItems": questions[0],
-                "maxItems": questions[1],
-            },
-        },
-        "required": ["abstract", "key_points", "glossary", "questions"],
-    }
-
-
-# Shared by every call, so llama.cpp reuses its evaluated prefix from one call to the next.
-SYSTEM = (
-    "You write study notes of a university lecture for its students. Use only what the "
-    "lecturer says; never add facts, names or numbers of your own. Write in {language}. "
-    "Answer with JSON only."
-)
-CHAPTER_PROMPT = (
-    "Lecture excerpt {start}-{end} (part {number} of {count}):\n<<<\n{text}\n>>>\n\n"
-    'Return "title": a short title of this part (at most 8 words); "notes": 2 to 5 bullet '
-    'notes, each one complete sentence stating something the lecturer explains; "terms": up '
-    'to 4 technical terms the lecturer explains here, each with a one-line "definition".'
-)
-OVERVIEW_PROMPT = (
-    "Notes of the whole lecture, part by part:\n{notes}\n\n"
-    'Return "abstract": {sentences} sentences saying what the lecture covers and teaches; '
-    '"key_points": {points[0]} to {points[1]} things a student must remember; "glossary": the '
-    'important terms, each with a one-line "definition" as the lecture gives it; "questions": '
-    '{questions[0]} to {questions[1]} review questions, each with a short "answer" from the '
-    "lecture."
-)
-# Said last, in the language itself: a small model otherwise drifts back into English.
-IN_LANGUAGE = {"ru": "Пиши все значения только на русском языке."}
-# Phrases of the instructions that do not belong in notes.
-ECHO = ("bullet notes", "lecture excerpt", "at most 8 words", "answer with json", "one-line")
+CHAPTER_TOKENS = 5000  # of one chapter's transcript; a 15-minute chapter is ~3,000
+BATCH_TOKENS = 1600  # of transcript per map call: about five minutes of speech
+BATCH_CHAPTERS = 4
+TOKENS_PER_CHAPTER = 260  # generation budget: title, 2-5 notes, terms, JSON punctuation
 
 
 class LLMNotesWriter:
@@ -137,40 +72,49 @@ class LLMNotesWriter:
         sentences = split_sentences(transcript.segments)
         source = transcript.text
         system = SYSTEM.format(language=language_name(language))
-        chapters: list[Chapter] = []
+        texts = []
         for number, chapter in enumerate(base.chapters, 1):
-            self.progress(f"notes: chapter {number}/{len(base.chapters)}")
             last = number == len(base.chapters)
-            text = self._budget(
-                [
-                    s.text
-                    for s in sentences
-                    if chapter.start <= s.start < chapter.end or (last and s.start >= chapter.start)
-                ]
+            texts.append(
+                self._budget(
+                    [
+                        s.text
+                        for s in sentences
+                        if chapter.start <= s.start < chapter.end
+                        or (last and s.start >= chapter.start)
+                    ]
+                )
             )
-            prompt = CHAPTER_PROMPT.format(
-                start=clock(chapter.start),
-                end=clock(chapter.end),
-                number=number,
-                count=len(base.chapters),
-                text=text,
-            ) + in_language(language)
-            written = self._attempt(
-                lambda temperature, seed, prompt=prompt, text=text: self._chapter(
-                    system, prompt, text, source, language, temperature, seed
-                ),
-                info,
-                f"chapter {number}",
-            )
-            if written is None:
-                info["fallback_chapters"].append(number - 1)
+        limits = chapter_limits(len(base.chapters))
+        written: dict[int, tuple[str, list[str], list[Term]]] = {}
+        for batch in self._batches(texts):
+            first, last = batch[0] + 1, batch[-1] + 1
+            span = f"{first}" if first == last else f"{first}-{last}"
+            self.progress(f"notes: chapters {span} of {len(base.chapters)}")
+            call = self._map(system, base.chapters, texts, batch, limits, source, language)
+            done, rejected = call(0.2, 0)
+            written |= done
+            for index, reason in rejected.items():
+                info["rejections"].append(f"chapter {index + 1}, try 1: {reason}")
+            for index in rejected:  # once more, alone and less greedy
+                call = self._map(system, base.chapters, texts, [index], limits, source, language)
+                done, again = call(0.6, 1)
+                written |= done
+                for reason in again.values():
+                    info["rejections"].append(f"chapter {index + 1}, try 2: {reason}")
+        chapters: list[Chapter] = []
+        for index, chapter in enumerate(base.chapters):
+            if index not in written:
+                info["fallback_chapters"].append(index)
                 chapters.append(chapter)
                 continue
-            title, notes, terms = written
+            title, notes, terms = written[index]
             timed = [replace(t, start=first_mention(t.term, sentences, language)) for t in terms]
             chapters.append(
                 Chapter(chapter.start, chapter.end, title, "", notes, timed, written_by="llm")
             )
+        for reason in info["rejections"]:
+            log.warning("notes rejected: %s", reason)
 
         self.progress("notes: abstract, key points, glossary, questions")
         digest = "\n".join(
@@ -237,15 +181,65 @@ class LLMNotesWriter:
                 info["rejections"].append(reason)
         return None
 
-    def _chapter(self, system, prompt, text, source, language, temperature, seed):
-        data = self.chat.json(system, prompt, CHAPTER_SCHEMA, 450, temperature, seed)
+    def _batches(self, texts: list[str]) -> list[list[int]]:
+        """Consecutive chapters, up to BATCH_CHAPTERS and BATCH_TOKENS of transcript a call."""
+        batches: list[list[int]] = []
+        used = 0
+        for index, text in enumerate(texts):
+            size = self.chat.count(text)
+            if not batches or len(batches[-1]) >= BATCH_CHAPTERS or used + size > BATCH_TOKENS:
+                batches.append([])
+                used = 0
+            batches[-1].append(index)
+            used += size
+        return batches
+
+    def _map(self, system, chapters, texts, batch, limits, source, language):
+        """A call for the notes of the chapters in ``batch``: it returns the notes written
+        (chapter index -> title, notes, terms) and why the others were rejected."""
+        excerpts = "\n\n".join(
+            EXCERPT.format(
+                number=position,
+                start=clock(chapters[index].start),
+                end=clock(chapters[index].end),
+                text=texts[index],
+            )
+            for position, index in enumerate(batch, 1)
+        )
+        prompt = CHAPTERS_PROMPT.format(
+            count=len(batch), excerpts=excerpts, notes=limits[0], terms=limits[1]
+        ) + in_language(language)
+        schema = chapters_schema(len(batch), *limits)
+
+        def call(temperature: float, seed: int):
+            written: dict[int, tuple[str, list[str], list[Term]]] = {}
+            try:
+                data = self.chat.json(
+                    system, prompt, schema, TOKENS_PER_CHAPTER * len(batch), temperature, seed
+                )
+                parts = data["parts"]
+                if not isinstance(parts, list) or len(parts) != len(batch):
+                    raise Rejected(f"{len(parts)} parts for {len(batch)} excerpts")
+            except (Rejected, InvalidOutput, KeyError, TypeError) as exc:
+                return written, {index: str(exc) for index in batch}
+            rejected = {}
+            for index, part in zip(batch, parts, strict=True):
+                try:
+                    written[index] = self._chapter(part, limits, source, language)
+                except (Rejected, KeyError, TypeError) as exc:
+                    rejected[index] = str(exc)
+            return written, rejected
+
+        return call
+
+    def _chapter(self, data, limits, source, language):
         title = " ".join(str(data["title"]).split()).strip(" .")
         if not title or len(title.split()) > 12:
             raise Rejected(f"title {title!r}")
-        notes = check_lines([str(n) for n in data["notes"]], "notes", 2, 5)
+        notes = check_lines([str(n) for n in data["notes"]], "notes", 2, limits[0])
         for line in [title, *notes]:
             check_text(line, source, language, ECHO)
-        return title, notes, self._terms(data["terms"], source, language)
+        return title, notes, self._terms(data["terms"][: limits[1]], source, language)
 
     def _overview(self, system, digest, source, language, temperature, seed):
         short = len(source.split()) < SHORT_WORDS
@@ -288,7 +282,3 @@ class LLMNotesWriter:
                 continue
             terms.append(Term(term, definition))
         return terms
-
-
-def in_language(language: str) -> str:
-    return f" {IN_LANGUAGE[language]}" if language in IN_LANGUAGE else ""

@@ -19,12 +19,17 @@ def test_distinct_lines_pass_and_bullets_are_cleaned():
     ]
 
 
+def test_a_repeated_line_is_dropped_while_enough_remain():
+    lines = ["Light is absorbed.", "Sugar is made.", "light is ABSORBED"]
+    assert check_lines(lines, "notes", 2, 5) == ["Light is absorbed.", "Sugar is made."]
+
+
 @pytest.mark.parametrize(
     ("lines", "reason"),
     [
-        (["Light is absorbed.", "light is ABSORBED"], "repeated"),
-        (["Only one line."], "1 items"),
-        (["", "  "], "0 items"),
+        (["Light is absorbed.", "light is ABSORBED"], "1 distinct items \\(1 repeated\\)"),
+        (["Only one line."], "1 distinct items"),
+        (["", "  "], "0 distinct items"),
     ],
 )
 def test_repeated_or_missing_lines_are_rejected(lines, reason):

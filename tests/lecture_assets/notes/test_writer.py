@@ -79,12 +79,16 @@ def extractive():
 
 
 def write(extractive, replies) -> tuple[Summary, ScriptedChat]:
+    return write_for(extractive, TRANSCRIPT, replies)
+
+
+def write_for(extractive, transcript, replies) -> tuple[Summary, ScriptedChat]:
     chat = ScriptedChat(replies)
-    return LLMNotesWriter(chat, extractive).summarize(TRANSCRIPT), chat
+    return LLMNotesWriter(chat, extractive).summarize(transcript), chat
 
 
 def test_good_notes_are_kept_and_ungrounded_terms_dropped(extractive):
-    summary, chat = write(extractive, [GOOD_CHAPTER, GOOD_OVERVIEW])
+    summary, chat = write(extractive, [{"parts": [GOOD_CHAPTER]}, GOOD_OVERVIEW])
     assert len(chat.prompts) == 2 and "chlorophyll absorbs" in chat.prompts[0]
     assert '"key_points": 2 to 4 things' in chat.prompts[1]
     (chapter,) = summary.chapters
@@ -100,7 +104,8 @@ def test_good_notes_are_kept_and_ungrounded_terms_dropped(extractive):
 
 def test_a_chapter_that_fails_twice_keeps_its_extractive_notes(extractive):
     invented = {**GOOD_CHAPTER, "notes": ["Plants fix 42 molecules.", "Light is absorbed."]}
-    summary, _ = write(extractive, [invented, InvalidOutput("cut off"), GOOD_OVERVIEW])
+    replies = [{"parts": [invented]}, InvalidOutput("cut off"), GOOD_OVERVIEW]
+    summary, _ = write(extractive, replies)
     (chapter,) = summary.chapters
     baseline = extractive.summarize(TRANSCRIPT).chapters[0]
     assert chapter == baseline and chapter.written_by == "extractive"
@@ -112,8 +117,35 @@ def test_a_chapter_that_fails_twice_keeps_its_extractive_notes(extractive):
 def test_a_rejected_overview_falls_back_and_says_so(extractive):
     copied = {**GOOD_OVERVIEW, "abstract": " ".join(SENTENCES[:3])}
     chatty = {**GOOD_OVERVIEW, "abstract": "Sure! Here is the abstract of the lecture for you."}
-    summary, _ = write(extractive, [GOOD_CHAPTER, copied, chatty])
+    summary, _ = write(extractive, [{"parts": [GOOD_CHAPTER]}, copied, chatty])
     assert summary.summarizer["overview"] == "extractive"
     assert summary.abstract == extractive.summarize(TRANSCRIPT).abstract
     assert summary.chapters[0].written_by == "llm" and summary.questions == []
     assert "copied" in summary.summarizer["rejections"][0]
+
+
+def test_chapters_are_asked_for_a_few_at_a_time_and_a_rejected_one_alone(extractive):
+    """Four one-minute topics: one call for all four; the chapter whose notes invent a number
+    is asked for again on its own, and only it."""
+    transcript = Transcript(
+        "en",
+        "tiny.en",
+        400.0,
+        [Segment(i * 50.0, (i + 1) * 50.0, text) for i, text in enumerate(SENTENCES * 2)][:8],
+    )
+    chapters = extractive.summarize(transcript).chapters
+    assert len(chapters) >= 2
+    good = {**GOOD_CHAPTER, "terms": []}
+    bad = {**good, "notes": ["Plants fix 42 molecules.", "Light is absorbed."]}
+    parts = [good] * (len(chapters) - 1) + [bad]
+    overview = {**GOOD_OVERVIEW, "key_points": GOOD_OVERVIEW["key_points"][:3]}
+    summary, chat = write_for(
+        extractive, transcript, [{"parts": parts}, {"parts": [good]}, overview]
+    )
+    assert len(chat.prompts) == 3
+    assert f"{len(chapters)} consecutive excerpts" in chat.prompts[0]
+    assert "1 consecutive excerpts" in chat.prompts[1]
+    assert all(c.written_by == "llm" for c in summary.chapters)
+    assert summary.summarizer["rejections"] == [
+        f"chapter {len(chapters)}, try 1: the number 42 does not occur in the lecture"
+    ]
