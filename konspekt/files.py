@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import glob
+import hashlib
 import json
 import os
 import tempfile
@@ -69,6 +70,15 @@ def write_with(target: Path, writer: Callable[[Path], None]) -> Path:
     with atomic_path(target) as tmp:
         writer(tmp)
     return target
+
+
+def sha256_of(path: Path, chunk: int = 1 << 22) -> str:
+    """The file's sha256, read a chunk at a time (model files are gigabytes)."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while block := handle.read(chunk):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def _umask() -> int:

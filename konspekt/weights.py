@@ -8,14 +8,13 @@ first written.
 
 from __future__ import annotations
 
-import hashlib
 import importlib.util
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from konspekt.errors import KonspektError
-from konspekt.files import atomic_path
+from konspekt.files import atomic_path, sha256_of
 
 
 class WeightsError(KonspektError):
@@ -47,14 +46,6 @@ def package_file(module: str, relative: str) -> Path:
             "to install the bundled models."
         )
     return Path(next(iter(spec.submodule_search_locations))) / relative
-
-
-def sha256_of(path: Path, chunk: int = 1 << 22) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while block := handle.read(chunk):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def verify(path: Path, bundle: Bundle) -> Path:

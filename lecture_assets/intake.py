@@ -8,7 +8,6 @@ the same outcome from both; each then adds the Dagster partition in its own way.
 
 from __future__ import annotations
 
-import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -16,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
-from konspekt.files import write_json
+from konspekt.files import sha256_of, write_json
 from konspekt.watch import display_name
 from lecture_assets.asr.media import MediaError, check_media
 from lecture_assets.layout import Layout, LectureFolder
@@ -76,13 +75,9 @@ def partition_key(file_name: str, fingerprint: str) -> str:
     return f"{slug}-{fingerprint[:FINGERPRINT_CHARS]}"
 
 
-def fingerprint(path: Path, chunk: int = 1 << 20) -> str:
+def fingerprint(path: Path) -> str:
     """sha256 of the content: the same bytes under two names are one lecture."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while block := handle.read(chunk):
-            digest.update(block)
-    return digest.hexdigest()
+    return sha256_of(path)
 
 
 def register(folder: LectureFolder, source: Path, digest: str) -> SourceRecord:

@@ -14,6 +14,14 @@ _TERM = {
     },
     "required": ["term", "definition"],
 }
+
+
+def _sentences(low: int, high: int) -> dict[str, Any]:
+    """A list of ``low`` to ``high`` one-sentence notes."""
+    line = {"type": "string", "minLength": 10, "maxLength": 240}
+    return {"type": "array", "items": line, "minItems": low, "maxItems": high}
+
+
 # A lecture cut into many chapters gets fewer notes per chapter: the notes stay a page or two,
 # and generation, the slow part (~20 tokens/s on 2 cores), stays within the time budget.
 MANY_CHAPTERS = 6
@@ -30,12 +38,7 @@ def chapters_schema(count: int, notes: int, terms: int) -> dict[str, Any]:
         "type": "object",
         "properties": {
             "title": {"type": "string", "minLength": 3, "maxLength": 80},
-            "notes": {
-                "type": "array",
-                "items": {"type": "string", "minLength": 10, "maxLength": 240},
-                "minItems": 2,
-                "maxItems": notes,
-            },
+            "notes": _sentences(2, notes),
             "terms": {"type": "array", "items": _TERM, "maxItems": terms},
         },
         "required": ["title", "notes", "terms"],
@@ -58,12 +61,7 @@ def overview_schema(points: tuple[int, int], questions: tuple[int, int]) -> dict
         "type": "object",
         "properties": {
             "abstract": {"type": "string", "minLength": 40, "maxLength": 900},
-            "key_points": {
-                "type": "array",
-                "items": {"type": "string", "minLength": 10, "maxLength": 240},
-                "minItems": points[0],
-                "maxItems": points[1],
-            },
+            "key_points": _sentences(*points),
             "glossary": {"type": "array", "items": _TERM, "maxItems": 12},
             "questions": {
                 "type": "array",
