@@ -7,6 +7,7 @@ always run with the same instance settings.
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -31,8 +32,12 @@ def prepare_home(home: Path, config: Path = LOCAL_CONFIG) -> Path:
             f"{config} is missing, so the local instance cannot be set up; set DAGSTER_HOME to a "
             "folder holding your dagster.yaml."
         )
-    target.unlink(missing_ok=True)
-    target.symlink_to(config)
+    # A new link under a private name, then renamed over: `make run` and `konspekt` starting
+    # together both succeed.
+    fresh = home / f".dagster.yaml.{os.getpid()}"
+    fresh.unlink(missing_ok=True)
+    fresh.symlink_to(config)
+    os.replace(fresh, target)
     return target
 
 

@@ -49,10 +49,15 @@ def admit(layout: Layout, path: Path, index: dict[str, str]) -> Admission:
         reason = f"{display_name(path.name)} cannot be read ({exc.strerror or exc})."
         return Admission("rejected", reason=reason)
     key = partition_key(path.name, digest)
-    first = index.setdefault(digest, key)
+    first = index.get(digest, key)
     if first != key:
         return Admission("duplicate", key=first)
-    register(layout.lecture(key), path, digest)
+    try:
+        register(layout.lecture(key), path, digest)
+    except OSError as exc:  # a read-only or full data folder
+        reason = f"{display_name(path.name)} could not be registered in {layout.lectures} "
+        return Admission("rejected", reason=reason + f"({exc.strerror or exc}).")
+    index[digest] = key  # only now: a failed registration is no lecture to be a copy of
     return Admission("admitted", key=key)
 
 

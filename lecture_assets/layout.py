@@ -10,6 +10,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from konspekt.errors import KonspektError
 from lecture_assets.records import SourceRecord, Summary, Transcript
 
 
@@ -95,4 +96,12 @@ class Layout:
 
 
 def _read_json(path: Path) -> dict:
-    return json.loads(path.read_text(encoding="utf-8"))
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise KonspektError(
+            f"{path.name} of lecture {path.parent.name} is missing; materialize the asset that "
+            "writes it (upstream of this one) first."
+        ) from None
+    except (OSError, ValueError) as exc:
+        raise KonspektError(f"{path} cannot be read ({exc}); materialize it again.") from None

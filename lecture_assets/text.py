@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from lecture_assets.records import Segment
 
@@ -28,7 +28,8 @@ _ENGLISH = frozenset(
     called call okay oh going go know good new three time times step""".split()
 )
 _RUSSIAN = frozenset(
-    """а без более бы был была были было быть в вам вас весь во вот все всего всех вы где да даже
+    """а без более бы был была были было быть в вам вас весь во вот все всё всего всех вы где да
+    даже
     для до его ее её если есть еще ещё же за здесь и из или им их к как какая какие какой когда
     кто ли либо между меня мне много может можно мы на над надо наш не него нее неё нет ни них но
     ну о об однако он она они оно от очень по под после потом потому при про раз с сам свой себя
@@ -76,6 +77,7 @@ def _stemmer(language: str):
     return snowballstemmer.stemmer(_STEMMED[language])
 
 
+@lru_cache(maxsize=1 << 16)  # Snowball is pure Python; guards stem a lecture many times over
 def stem(word: str, language: str = "en") -> str:
     """The form that stands for all of ``word``'s inflections (``word`` itself in English)."""
     return _stemmer(language).stemWord(word) if language in _STEMMED else word

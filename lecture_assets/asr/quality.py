@@ -12,7 +12,10 @@ from lecture_assets.text import split_sentences
 # What Whisper writes on silence or music, learned from its subtitle training data.
 HALLUCINATIONS = re.compile(
     r"^(thanks?( you)?( (so|very) much)?( for (watching|listening))?|please subscribe.*|"
-    r"subtitles by.*|transcribed by.*|you|bye|\.+|music|\[music\]|\(music\))[.!]*$",
+    r"subtitles by.*|transcribed by.*|you|bye|\.+|music|\[music\]|\(music\)|"
+    # ... and in Russian, from the same kind of subtitle data.
+    r"продолжение следует|спасибо за (внимание|просмотр)|субтитры (сделал|создавал|делал).*|"
+    r"редактор субтитров.*|корректор.*|музыка|\[музыка\])[.!…]*$",
     re.IGNORECASE,
 )
 

@@ -119,8 +119,12 @@ def plan(
     return resolve(name, device, wanted, vad, models_dir)
 
 
+SURE = 0.5  # below this, a detection (music, noise, silence) decides nothing
+
+
 def detect_language(pcm, device: str = "auto", models_dir: Path = DEFAULT_MODELS_DIR) -> str:
-    """Language code of the first 30 s of speech, by the bundled multilingual Whisper."""
+    """Language code of the first 30 s of speech, by the bundled multilingual Whisper; "en"
+    when the detector is unsure (music, noise, silence: the transcript checks judge those)."""
     spec = resolve(MULTILINGUAL_MODEL, device, None, "silero", models_dir)
     detector = _detector(spec)
     with warnings.catch_warnings():
@@ -129,7 +133,7 @@ def detect_language(pcm, device: str = "auto", models_dir: Path = DEFAULT_MODELS
             audio=pcm, vad_filter=True, language_detection_segments=1
         )
     logging.getLogger(__name__).info("detected language %s (p=%.2f)", code, probability)
-    return code
+    return code if probability >= SURE else "en"
 
 
 @cache
@@ -137,12 +141,19 @@ def _detector(spec: WhisperSpec):
     from faster_whisper import WhisperModel
 
     _verify(spec)
-    return WhisperModel(
-        spec.source,
-        device=spec.device,
-        compute_type=spec.compute_type,
-        cpu_threads=min(os.cpu_count() or 1, 8),
-    )
+    try:
+        return WhisperModel(
+            spec.source,
+            device=spec.device,
+            compute_type=spec.compute_type,
+            cpu_threads=min(os.cpu_count() or 1, 8),
+        )
+    except Exception as exc:  # CTranslate2 errors share no base class
+        raise ModelUnavailableError(
+            f"The bundled Whisper base (for language detection) could not be loaded on "
+            f"{spec.device} ({exc}); check KONSPEKT_DEVICE, or set KONSPEKT_LANGUAGE to the "
+            "lectures' language to skip detection."
+        ) from exc
 
 
 def bundle_of(spec: WhisperSpec):

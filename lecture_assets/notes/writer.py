@@ -18,7 +18,7 @@ from typing import Any
 from lecture_assets.notes.extractive import ExtractiveSummarizer
 from lecture_assets.notes.guards import Rejected, check_lines, check_text, copied_share, grounded
 from lecture_assets.notes.i18n import language_name
-from lecture_assets.notes.llm import ChatModel, InvalidOutput
+from lecture_assets.notes.llm import ChatModel
 from lecture_assets.notes.prompts import (
     CHAPTERS_PROMPT,
     ECHO,
@@ -35,7 +35,9 @@ from lecture_assets.records import Chapter, Question, Summary, Term, Transcript,
 from lecture_assets.text import first_mention, split_sentences
 
 log = logging.getLogger(__name__)
-CHAPTER_TOKENS = 5000  # of one chapter's transcript; a 15-minute chapter is ~3,000
+CHAPTER_TOKENS = (
+    5000  # of one chapter's transcript (~25 minutes of speech); longer ones are thinned
+)
 BATCH_TOKENS = 1600  # of transcript per map call: about five minutes of speech
 BATCH_CHAPTERS = 4
 TOKENS_PER_CHAPTER = 260  # generation budget: title, 2-5 notes, terms, JSON punctuation
@@ -69,6 +71,7 @@ class LLMNotesWriter:
         }
         if not base.chapters:
             return replace(base, summarizer=info)
+        self.thinned = 0
         sentences = split_sentences(transcript.segments)
         source = transcript.text
         system = SYSTEM.format(language=language_name(language))
@@ -85,6 +88,7 @@ class LLMNotesWriter:
                     ]
                 )
             )
+        info["thinned_chapters"] = self.thinned  # sentences sampled to fit the model's window
         limits = chapter_limits(len(base.chapters))
         written: dict[int, tuple[str, list[str], list[Term]]] = {}
         for batch in self._batches(texts):
@@ -161,13 +165,15 @@ class LLMNotesWriter:
         )
 
     def _budget(self, texts: list[str]) -> str:
-        """The chapter's sentences up to CHAPTER_TOKENS (a 15-minute chapter fits whole)."""
-        kept, used = [], 0
-        for text in texts:
-            used += self.chat.count(text) + 1
-            if used > CHAPTER_TOKENS:
-                break
-            kept.append(text)
+        """The chapter's sentences, at most CHAPTER_TOKENS of them: a longer chapter (a long
+        lecture's chapters reach an hour) keeps every k-th sentence, so all of it is seen."""
+        sizes = [self.chat.count(text) + 1 for text in texts]
+        total = sum(sizes)
+        if total <= CHAPTER_TOKENS:
+            return " ".join(texts)
+        self.thinned += 1
+        step = total / CHAPTER_TOKENS
+        kept = [text for i, text in enumerate(texts) if int(i / step) != int((i - 1) / step)]
         return " ".join(kept)
 
     def _attempt(self, write, info: dict[str, Any], what: str):
@@ -175,8 +181,8 @@ class LLMNotesWriter:
         for attempt, (temperature, seed) in enumerate([(0.2, 0), (0.6, 1)], 1):
             try:
                 return write(temperature, seed)
-            except (Rejected, InvalidOutput, KeyError, TypeError) as exc:
-                reason = f"{what}, try {attempt}: {exc}"
+            except Exception as exc:  # llama.cpp errors too: the overview falls back
+                reason = f"{what}, try {attempt}: {exc or type(exc).__name__}"
                 log.warning("notes rejected: %s", reason)
                 info["rejections"].append(reason)
         return None
@@ -220,8 +226,8 @@ class LLMNotesWriter:
                 parts = data["parts"]
                 if not isinstance(parts, list) or len(parts) != len(batch):
                     raise Rejected(f"{len(parts)} parts for {len(batch)} excerpts")
-            except (Rejected, InvalidOutput, KeyError, TypeError) as exc:
-                return written, {index: str(exc) for index in batch}
+            except Exception as exc:  # llama.cpp errors too: the chapters fall back
+                return written, {index: str(exc) or type(exc).__name__ for index in batch}
             rejected = {}
             for index, part in zip(batch, parts, strict=True):
                 try:

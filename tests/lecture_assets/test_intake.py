@@ -100,3 +100,14 @@ def test_admission_reads_only_the_head_of_a_file_that_starts_like_media(tmp_path
     clip = tmp_path / "clip.mp4"
     clip.write_bytes(b"\x00\x00\x00\x10ftypisom" + b"\x00" * 64)  # damage is the run's to find
     assert intake.admit(Layout.of(tmp_path / "data"), clip, {}).status == "admitted"
+
+
+def test_a_data_folder_that_cannot_be_written_is_a_sentence_and_no_lecture(tmp_path):
+    (tmp_path / "data").write_text("a file where the data folder should be")
+    source = copy_lecture(tmp_path, "talk.mp4")
+    index: dict[str, str] = {}
+    admission = intake.admit(Layout.of(tmp_path / "data"), source, index)
+    assert admission.status == "rejected" and admission.reason.startswith(
+        "talk.mp4 could not be registered in"
+    )
+    assert index == {}  # a copy of it later is not a "duplicate" of a lecture that never was

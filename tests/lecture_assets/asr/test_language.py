@@ -78,3 +78,13 @@ def test_a_tampered_bundled_model_is_refused(tmp_path, models_dir):
     spec = resolve("base", "cpu", "ru", models_dir=tmp_path / "models")
     with pytest.raises(WeightsError, match="is not the pinned whisper-base"):
         load_whisper(spec)
+
+
+def test_silence_is_no_reason_to_refuse_an_english_only_model(models_dir):
+    """An unsure detection (no speech) decides nothing: the transcript checks judge silence."""
+    import numpy as np
+
+    spec = plan(
+        np.zeros(16_000 * 5, dtype=np.float32), "tiny.en", "cpu", "auto", models_dir=models_dir
+    )
+    assert (spec.name, spec.language) == ("tiny.en", "en")

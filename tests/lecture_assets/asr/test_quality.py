@@ -16,6 +16,8 @@ def transcript(*texts: str) -> Transcript:
         (["Thank you for watching!"], "Whisper produces on silence"),
         (["Thank you.", "Thanks for watching."], "Whisper produces on silence"),
         (["Please subscribe to my channel."], "Whisper produces on silence"),
+        (["Продолжение следует..."], "Whisper produces on silence"),
+        (["Спасибо за просмотр!", "Субтитры сделал DimaTorzok"], "Whisper produces on silence"),
         (["The cell. The cell. The cell. The cell. The cell. Mitosis."], "repeats 'the cell' 5"),
         ([("we go round and round " * 40).strip()], "highly repetitive"),
         ([("the same words again and again " * 200).strip()], "highly repetitive"),
@@ -32,6 +34,7 @@ def test_hallucinations_are_named(texts, fragment):
         [],
         ["Thank you for coming. Today we study the cell cycle and mitosis."],
         ["Mitosis has four phases.", "Prophase comes first.", "Thank you."],
+        ["Спасибо за внимание к митозу.", "Сегодня мы изучаем клетку."],
     ],
 )
 def test_real_lectures_pass(texts):

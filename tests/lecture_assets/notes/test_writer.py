@@ -149,3 +149,13 @@ def test_chapters_are_asked_for_a_few_at_a_time_and_a_rejected_one_alone(extract
     assert summary.summarizer["rejections"] == [
         f"chapter {len(chapters)}, try 1: the number 42 does not occur in the lecture"
     ]
+
+
+def test_a_chapter_longer_than_the_window_is_thinned_evenly_not_cut(extractive):
+    words = [f"{name} grows" for name in ("wheat", "rice", "maize")]
+    segments = [Segment(i * 10.0, (i + 1) * 10.0, f"{words[i]} here. " * 1200) for i in range(3)]
+    transcript = Transcript("en", "tiny.en", 30.0, segments)  # one chapter of 7,200 words
+    summary, chat = write_for(extractive, transcript, [{"parts": [GOOD_CHAPTER]}, GOOD_OVERVIEW])
+    assert summary.summarizer["thinned_chapters"] == 1
+    prompt = chat.prompts[0]
+    assert len(prompt.split()) <= 5200 and all(w in prompt for w in words)  # start to end
