@@ -21,7 +21,8 @@ VAD_VARIABLE = "KONSPEKT_VAD"
 SUMMARIZER_VARIABLE = "KONSPEKT_SUMMARIZER"
 LLM_MODEL_VARIABLE = "KONSPEKT_LLM_MODEL"
 MODELS_DIR_VARIABLE = "KONSPEKT_MODELS_DIR"
-DEFAULT_MODELS_DIR = Path("data") / "models"
+MODELS_FOLDER = "models"  # under the data dir, unless KONSPEKT_MODELS_DIR says otherwise
+DEFAULT_MODELS_DIR = Path("data") / MODELS_FOLDER
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,7 @@ class Settings:
 
     @property
     def models_path(self) -> str:
-        return self.models_dir or str(Path(self.data_dir) / "models")
+        return self.models_dir or str(Path(self.data_dir) / MODELS_FOLDER)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:

@@ -116,10 +116,7 @@ def summary(
     text = folder.read_transcript()
     started = time.perf_counter()
     with readable_failure():
-        writer = summarizer.build()
-        if hasattr(writer, "progress"):
-            writer.progress = context.log.info
-        result = writer.summarize(text)
+        result = summarizer.build(progress=context.log.info).summarize(text)
     path = write_json(folder.summary, result.to_dict())
     elapsed = time.perf_counter() - started
     info = result.summarizer

@@ -80,14 +80,15 @@ class LectureSummarizer(dg.ConfigurableResource):
     max_summary_tokens: int = 160  # for a seq2seq model
     models_dir: str = str(DEFAULT_MODELS_DIR)
 
-    def build(self):
+    def build(self, progress: Callable[[str], None] | None = None):
         from lecture_assets.notes.factory import make_summarizer
 
-        if self.name.strip() in ("extractive", "llm", ""):
-            return make_summarizer(self.name, self.llm_model, Path(self.models_dir), self.device)
         return make_summarizer(
             self.name,
-            device=self.device,
+            self.llm_model,
+            Path(self.models_dir),
+            self.device,
+            progress,
             beams=self.beams,
             max_summary_tokens=self.max_summary_tokens,
         )

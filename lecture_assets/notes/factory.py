@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -24,12 +25,14 @@ def make_summarizer(
     llm_model: str = "bundled",
     models_dir: Path = DEFAULT_MODELS_DIR,
     device: str = "auto",
+    progress: Callable[[str], None] | None = None,
     **options: Any,
 ) -> Summarizer:
     """``llm`` (the embedded notes writer), ``extractive`` (no language model), or a
     transformers seq2seq model name or folder.
 
-    ``options`` (beams, max_summary_tokens, min_summary_tokens) tune the seq2seq one.
+    ``progress`` receives the notes writer's progress lines; ``options`` (beams,
+    max_summary_tokens, min_summary_tokens) tune the seq2seq one and are ignored by the others.
     """
     name = (name or LLM).strip()
     if name == EXTRACTIVE:
@@ -41,7 +44,7 @@ def make_summarizer(
 
         spec = resolve_llm(llm_model, models_dir, device)
         card = QWEN_1_5B.describe() if spec.pinned else {"model": spec.name}
-        return LLMNotesWriter(ChatModel(spec), ExtractiveSummarizer(), card)
+        return LLMNotesWriter(ChatModel(spec), ExtractiveSummarizer(), card, progress)
     from lecture_assets.notes.abstractive import AbstractiveSummarizer
 
     return AbstractiveSummarizer(name, extractive=ExtractiveSummarizer(), device=device, **options)
