@@ -1,4 +1,5 @@
-"""The lecture pipeline as thin assets: audio -> transcript -> summary -> pdf, one per partition."""
+"""The lecture pipeline as thin assets, one per partition:
+audio + slides -> transcript -> summary -> pdf."""
 
 import time
 from datetime import UTC, datetime
@@ -12,7 +13,12 @@ from lecture_assets.bundled import model_card
 from lecture_assets.checks import transcript_check_specs, transcript_checks
 from lecture_assets.partitions import lecture_partitions
 from lecture_assets.records import clock
-from lecture_assets.resources import LectureStorage, LectureSummarizer, WhisperTranscriber
+from lecture_assets.resources import (
+    LectureStorage,
+    LectureSummarizer,
+    SlideReader,
+    WhisperTranscriber,
+)
 
 GROUP = "lectures"
 
@@ -51,8 +57,55 @@ def audio(context: dg.AssetExecutionContext, storage: LectureStorage) -> dg.Mate
 @dg.asset(
     group_name=GROUP,
     partitions_def=lecture_partitions,
+    kinds={"ffmpeg", "tesseract"},
     retry_policy=RETRY,
-    deps=[audio],
+    pool=HEAVY_POOL,  # OCR runs a Tesseract per core
+)
+def slides(
+    context: dg.AssetExecutionContext, storage: LectureStorage, slide_reader: SlideReader
+) -> dg.MaterializeResult:
+    """The distinct slides the lecture video shows: slides/NNN.jpg and slides.json (times,
+    titles, text). Audio files and videos without slides give an empty list."""
+    from konspekt.files import write_json
+
+    key = context.partition_key
+    folder = storage.lecture(key)
+    with readable_failure():
+        source = storage.source(key)
+        deck = slide_reader.read(Path(source.path), folder, context.log.info)
+    path = write_json(folder.slides, deck.to_dict())
+    kept = {folder.path / s.image for s in deck.slides}
+    for stale in folder.slides_dir.glob("*.jpg") if folder.slides_dir.is_dir() else []:
+        if stale not in kept:  # images of an earlier run that found more slides
+            stale.unlink(missing_ok=True)
+    ocr = deck.ocr
+    if not ocr.get("available"):
+        context.log.warning(f"slides kept as images only: {ocr.get('reason', 'no OCR')}")
+    preview = "\n".join(
+        f"- `[{clock(s.start)}]` {s.title or '_untitled_'}" for s in deck.slides[:10]
+    )
+    return dg.MaterializeResult(
+        metadata={
+            "path": dg.MetadataValue.path(str(path)),
+            "slides": len(deck.slides),
+            "has_video": bool(deck.video.get("has_video", True)),
+            "ocr_engine": ocr.get("engine", "unavailable"),
+            **({"ocr_unavailable": ocr["reason"]} if "reason" in ocr else {}),
+            "ocr_s_per_frame": float(ocr.get("seconds_per_frame", 0.0)),
+            "frames_read": int(ocr.get("frames_read", 0)),
+            "sampling": deck.video.get("sampling", "none"),
+            "frames_examined": int(deck.video.get("frames", 0)),
+            "slides_s": float(deck.video.get("seconds", 0.0)),
+            "preview": dg.MetadataValue.md(preview or "_no slides_"),
+        }
+    )
+
+
+@dg.asset(
+    group_name=GROUP,
+    partitions_def=lecture_partitions,
+    retry_policy=RETRY,
+    deps=[audio, slides],
     kinds={"whisperx"},
     pool=HEAVY_POOL,
     check_specs=transcript_check_specs,
@@ -61,10 +114,14 @@ def audio(context: dg.AssetExecutionContext, storage: LectureStorage) -> dg.Mate
 def transcript(
     context: dg.AssetExecutionContext, storage: LectureStorage, transcriber: WhisperTranscriber
 ) -> dg.MaterializeResult:
-    """Timed transcript (JSON, text, SRT) of the lecture audio, by whisperX."""
+    """Timed transcript (JSON, text, SRT) of the lecture audio, by whisperX; the words on the
+    slides prompt Whisper, so terms are spelled as on screen."""
     from lecture_assets.asr.subtitles import write_outputs
+    from lecture_assets.vision.slides import hotwords
 
     folder = storage.lecture(context.partition_key)
+    with readable_failure():
+        prompt = hotwords(folder.read_slides())
     reported = [0.0]
 
     def progress(fraction: float) -> None:
@@ -74,7 +131,7 @@ def transcript(
 
     started = time.perf_counter()
     with readable_failure():
-        result = transcriber.transcribe(folder.audio, progress)
+        result = transcriber.transcribe(folder.audio, progress, prompt)
     elapsed = time.perf_counter() - started
     paths = write_outputs(result, folder)
     preview = "\n".join(f"- `[{clock(s.start)}]` {s.text}" for s in result.segments[:8])
@@ -86,6 +143,7 @@ def transcript(
             "model": result.model,
             **{f"model_{k}": v for k, v in card.items() if k != "model"},
             "vad": transcriber.vad,
+            "hotwords": len(prompt.split()),
             "segments": len(result.segments),
             "words": result.word_count,
             "duration_s": round(result.duration, 2),
@@ -101,7 +159,7 @@ def transcript(
     group_name=GROUP,
     partitions_def=lecture_partitions,
     retry_policy=RETRY,
-    deps=[transcript],
+    deps=[transcript, slides],
     kinds={"llama.cpp"},
     pool=HEAVY_POOL,  # the notes writer keeps both cores busy, as transcription does
     automation_condition=follow_upstream(),
@@ -113,10 +171,12 @@ def summary(
     from konspekt.files import write_json
 
     folder = storage.lecture(context.partition_key)
-    text = folder.read_transcript()
+    with readable_failure():
+        text = folder.read_transcript()
+        deck = folder.read_slides()
     started = time.perf_counter()
     with readable_failure():
-        result = summarizer.build(progress=context.log.info).summarize(text)
+        result = summarizer.build(progress=context.log.info).summarize(text, deck)
     path = write_json(folder.summary, result.to_dict())
     elapsed = time.perf_counter() - started
     info = result.summarizer
@@ -134,6 +194,7 @@ def summary(
             "chunks": int(info.get("chunks", 0)),
             "key_terms": ", ".join(result.key_terms),
             "chapters": len(result.chapters),
+            "chapters_with_slides": sum(bool(c.slides) for c in result.chapters),
             "fallback_chapters": len(info.get("fallback_chapters", [])),
             "glossary_terms": len(result.glossary),
             "questions": len(result.questions),
@@ -149,20 +210,23 @@ def summary(
     group_name=GROUP,
     partitions_def=lecture_partitions,
     retry_policy=RETRY,
-    deps=[summary],
+    deps=[summary, slides],
     kinds={"reportlab", "pdf"},
     automation_condition=follow_upstream(),
 )
 def pdf(context: dg.AssetExecutionContext, storage: LectureStorage) -> dg.MaterializeResult:
-    """Lecture notes as a PDF: summary, key points, chapters, key terms and the transcript."""
+    """Lecture notes as a PDF: summary, key points, chapters with their slides, key terms and
+    the transcript."""
     from lecture_assets.notes.pdf import NotesInfo, build_pdf
 
     key = context.partition_key
     folder = storage.lecture(key)
     with readable_failure():
         source = storage.source(key)
-    text = folder.read_transcript()
-    notes = folder.read_summary()
+    with readable_failure():
+        text = folder.read_transcript()
+        notes = folder.read_summary()
+        deck = folder.read_slides()
     info = NotesInfo(
         title=display_name(Path(source.name).stem),
         source=display_name(source.name),
@@ -172,15 +236,16 @@ def pdf(context: dg.AssetExecutionContext, storage: LectureStorage) -> dg.Materi
     )
     target = folder.pdf
     started = time.perf_counter()
-    pages = build_pdf(target, text, notes, info)
+    pages = build_pdf(target, text, notes, info, deck, folder.path)
     return dg.MaterializeResult(
         metadata={
             "path": dg.MetadataValue.path(str(target)),
             "pages": pages,
+            "slides": len(deck.slides),
             "size_kb": round(target.stat().st_size / 1024, 1),
             "render_s": round(time.perf_counter() - started, 2),
         }
     )
 
 
-lecture_assets = [audio, transcript, summary, pdf]
+lecture_assets = [audio, slides, transcript, summary, pdf]

@@ -32,6 +32,9 @@ def _instance():
         prepare_home(home)
         os.environ["DAGSTER_HOME"] = str(home)
         print(f"konspekt: DAGSTER_HOME not set, using {home}", file=sys.stderr)
+    elif not Path(os.environ["DAGSTER_HOME"]).is_dir():
+        # A new instance folder named by the user: set it up as `make home` would.
+        prepare_home(Path(os.environ["DAGSTER_HOME"]).expanduser().resolve())
     return dg.DagsterInstance.get()
 
 

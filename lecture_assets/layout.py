@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from konspekt.errors import KonspektError
-from lecture_assets.records import SourceRecord, Summary, Transcript
+from lecture_assets.records import SlideDeck, SourceRecord, Summary, Transcript
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,21 @@ class LectureFolder:
     @property
     def audio(self) -> Path:
         return self.path / "audio.wav"
+
+    @property
+    def slides(self) -> Path:
+        return self.path / "slides.json"
+
+    @property
+    def slides_dir(self) -> Path:
+        return self.path / "slides"
+
+    def slide_image(self, number: int) -> Path:
+        """``slides/001.jpg`` for the first slide; slides.json names it relative to the folder."""
+        return self.slides_dir / f"{number:03d}.jpg"
+
+    def relative(self, path: Path) -> str:
+        return path.relative_to(self.path).as_posix()
 
     @property
     def transcript(self) -> Path:
@@ -60,6 +75,9 @@ class LectureFolder:
         if not self.source.is_file():
             return None
         return SourceRecord.from_dict(_read_json(self.source))
+
+    def read_slides(self) -> SlideDeck:
+        return SlideDeck.from_dict(_read_json(self.slides))
 
     def read_transcript(self) -> Transcript:
         return Transcript.from_dict(_read_json(self.transcript))

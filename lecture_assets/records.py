@@ -1,6 +1,7 @@
 """The lecture domain's on-disk records, at the bottom of the import graph.
 
-``source.json``, ``transcript.json`` and ``summary.json`` are these dataclasses as JSON; every
+``source.json``, ``slides.json``, ``transcript.json`` and ``summary.json`` are these dataclasses
+as JSON; every
 module that reads or writes them takes its types from here, never from the code that computes
 them. No imports beyond the standard library.
 """
@@ -27,6 +28,74 @@ class SourceRecord:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> SourceRecord:
         return cls(**data)
+
+
+@dataclass(frozen=True)
+class Slide:
+    """One distinct slide: where it first showed, its picture and its text."""
+
+    start: float
+    end: float
+    image: str  # relative to the lecture folder, e.g. slides/001.jpg
+    title: str
+    text: str  # cleaned OCR lines, the title first; empty when no OCR engine was available
+    shown: list[tuple[float, float]] = field(default_factory=list)  # every stretch on screen
+
+    @property
+    def seconds(self) -> float:
+        return sum(end - start for start, end in self.shown) or self.end - self.start
+
+    def overlap(self, start: float, end: float) -> float:
+        """Seconds this slide is on screen between ``start`` and ``end``."""
+        spans = self.shown or [(self.start, self.end)]
+        return sum(max(0.0, min(end, b) - max(start, a)) for a, b in spans)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Slide:
+        shown = [(float(a), float(b)) for a, b in data.get("shown", [])]
+        return cls(
+            float(data["start"]),
+            float(data["end"]),
+            data["image"],
+            data.get("title", ""),
+            data.get("text", ""),
+            shown,
+        )
+
+
+@dataclass
+class SlideDeck:
+    """``slides.json``: the distinct slides in order of first showing, and how they were read."""
+
+    slides: list[Slide] = field(default_factory=list)
+    ocr: dict[str, Any] = field(default_factory=dict)  # engine, languages, or why none ran
+    video: dict[str, Any] = field(default_factory=dict)  # how the frames were sampled
+
+    def during(self, start: float, end: float) -> list[Slide]:
+        """Slides on screen for a real part of ``[start, end)``: half of it, or 10 s, or half
+        of the slide's own time on screen; in the order they first came up."""
+        span = max(end - start, 1e-6)
+        return [
+            s
+            for s in self.slides
+            if (seen := s.overlap(start, end)) >= min(0.5 * span, 10.0, 0.5 * s.seconds)
+            and seen > 0
+        ]
+
+    @property
+    def text(self) -> str:
+        return "\n".join(s.text for s in self.slides if s.text)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> SlideDeck:
+        return cls(
+            [Slide.from_dict(s) for s in data.get("slides", [])],
+            dict(data.get("ocr", {})),
+            dict(data.get("video", {})),
+        )
 
 
 @dataclass(frozen=True)
@@ -91,6 +160,7 @@ class Chapter:
     key_points: list[str] = field(default_factory=list)
     terms: list[Term] = field(default_factory=list)
     written_by: str = "extractive"  # or "llm"; an LLM chapter that failed its guards falls back
+    slides: list[int] = field(default_factory=list)  # numbers (from 1) of the slides shown
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Chapter:
@@ -102,6 +172,7 @@ class Chapter:
             list(data.get("key_points", [])),
             [Term.from_dict(t) for t in data.get("terms", [])],
             data.get("written_by", "extractive"),
+            [int(n) for n in data.get("slides", [])],
         )
 
 

@@ -55,7 +55,9 @@ class WhisperTranscriber(dg.ConfigurableResource):
     batch_size: int = 0  # 0: 16 on GPU, 8 on CPU
     models_dir: str = str(DEFAULT_MODELS_DIR)  # where bundled weights are assembled
 
-    def transcribe(self, wav: Path, progress: Callable[[float], None] | None = None) -> Transcript:
+    def transcribe(
+        self, wav: Path, progress: Callable[[float], None] | None = None, hotwords: str = ""
+    ) -> Transcript:
         from lecture_assets.asr.transcribe import transcribe_file
 
         return transcribe_file(
@@ -67,7 +69,19 @@ class WhisperTranscriber(dg.ConfigurableResource):
             Path(self.models_dir),
             self.batch_size or None,
             progress,
+            hotwords,
         )
+
+
+class SlideReader(dg.ConfigurableResource):
+    """Finds the slides a lecture video shows and reads them (Tesseract, English and Russian)."""
+
+    language: str = "auto"  # auto: English tried first, Russian where English reads poorly
+
+    def read(self, source: Path, folder: LectureFolder, progress: Callable[[str], None]):
+        from lecture_assets.vision.slides import find_slides
+
+        return find_slides(source, folder, self.language, progress)
 
 
 class LectureSummarizer(dg.ConfigurableResource):
@@ -108,6 +122,7 @@ def lecture_resources(settings: Settings) -> dict[str, dg.ConfigurableResource]:
             vad=settings.vad,
             models_dir=settings.models_path,
         ),
+        "slide_reader": SlideReader(language=settings.language),
         "summarizer": LectureSummarizer(
             name=settings.summarizer,
             llm_model=settings.llm_model,

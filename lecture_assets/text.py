@@ -144,3 +144,21 @@ def first_mention(term: str, sentences: list[Sentence], language: str = "en") ->
         return next((s.start for s in sentences if mentions(term, s.text, language)), None)
     pattern = re.compile(rf"\b{re.escape(term)}\b", re.IGNORECASE)
     return next((s.start for s in sentences if pattern.search(s.text)), None)
+
+
+def vocabulary(text: str, limit: int = 60) -> list[str]:
+    """Distinct content words of ``text`` as written, in order of appearance: what a slide
+    spells that a speech model might not (names, terms). Stopwords of every language we know
+    are left out, so this works before the lecture's language is known."""
+    stop = frozenset().union(*STOPWORDS.values())
+    seen: set[str] = set()
+    found: list[str] = []
+    for word in _WORD.findall(text):
+        lower = word.lower()
+        if len(word) < 3 or lower in stop or lower in seen:
+            continue
+        seen.add(lower)
+        found.append(word)
+        if len(found) == limit:
+            break
+    return found

@@ -29,7 +29,8 @@ class MediaError(KonspektError):
 
 _DURATION = re.compile(r"Duration:\s*(\d+):(\d+):(\d+(?:\.\d+)?)")
 _AUDIO_STREAM = re.compile(r"Stream #\S+.*?: Audio: (\w+)")
-_VIDEO_STREAM = re.compile(r"Stream #\S+.*?: Video: (\w+)")
+# Cover art in an audio file is a video stream too, marked "(attached pic)": not a video.
+_VIDEO_STREAM = re.compile(r"Stream #\S+.*?: Video: (\w+)(?!.*\(attached pic\))")
 
 
 @dataclass(frozen=True)

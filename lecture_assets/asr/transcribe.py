@@ -187,13 +187,16 @@ def transcribe_file(
     models_dir: Path = DEFAULT_MODELS_DIR,
     batch_size: int | None = None,
     progress: Callable[[float], None] | None = None,
+    hotwords: str = "",
 ) -> Transcript:
-    """Plan (detect the language, choose the model), then transcribe a 16 kHz mono WAV."""
+    """Plan (detect the language, choose the model), then transcribe a 16 kHz mono WAV.
+    ``hotwords`` (the words on the lecture's slides) go into Whisper's prompt, so terms on
+    screen are spelled as on screen."""
     from lecture_assets.asr.media import load_pcm
 
     pcm = load_pcm(wav)
     spec = plan(pcm, model, device, language, vad, models_dir)
-    return _transcribe(pcm, spec, batch_size, progress)
+    return _transcribe(pcm, spec, batch_size, progress, hotwords)
 
 
 def transcribe(
@@ -213,7 +216,10 @@ def _transcribe(
     spec: WhisperSpec,
     batch_size: int | None = None,
     progress: Callable[[float], None] | None = None,
+    hotwords: str = "",
 ) -> Transcript:
+    from dataclasses import replace
+
     from lecture_assets.asr.media import SAMPLE_RATE
 
     pipeline = load_whisper(spec)
@@ -221,11 +227,17 @@ def _transcribe(
     if batch_size is None:
         batch_size = 16 if spec.device.startswith("cuda") else 8
     callback = (lambda percent: progress(percent / 100.0)) if progress else None
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        result = pipeline.transcribe(
-            pcm, batch_size=batch_size, language=spec.language, progress_callback=callback
-        )
+    # The pipeline is cached across lectures: this lecture's hotwords are set for this call only.
+    options = pipeline.options
+    pipeline.options = replace(options, hotwords=hotwords.strip() or None)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            result = pipeline.transcribe(
+                pcm, batch_size=batch_size, language=spec.language, progress_callback=callback
+            )
+    finally:
+        pipeline.options = options
     # A window may be padded past the last sample; no segment ends after the recording.
     segments = [
         Segment(

@@ -16,7 +16,7 @@ from pathlib import Path
 from konspekt.errors import ModelUnavailableError
 from konspekt.settings import SUMMARIZER_VARIABLE
 from lecture_assets.notes.extractive import ExtractiveSummarizer
-from lecture_assets.records import Summary, Transcript
+from lecture_assets.records import SlideDeck, Summary, Transcript
 from lecture_assets.text import split_sentences
 
 SPECIAL_TOKEN_ROOM = 8  # BOS/EOS and the odd token a join adds between counted pieces
@@ -129,8 +129,8 @@ class AbstractiveSummarizer:
     def count(self, text: str) -> int:
         return len(self.tokenizer(text, add_special_tokens=False)["input_ids"])
 
-    def summarize(self, transcript: Transcript) -> Summary:
-        summary = self.extractive.summarize(transcript)
+    def summarize(self, transcript: Transcript, slides: SlideDeck | None = None) -> Summary:
+        summary = self.extractive.summarize(transcript, slides)
         summary.summarizer = {"backend": self.backend, "model": self.model}
         # Sentences (long ones cut to fit) and the indices where a chapter begins.
         starts = {round(c.start, 3) for c in summary.chapters[1:]}

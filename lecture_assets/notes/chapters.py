@@ -80,3 +80,21 @@ def chapter_bounds(
             cuts.append(cut)
     edges = sorted([0, n, *cuts])
     return list(pairwise(edges))
+
+
+def snap(
+    bounds: list[tuple[int, int]], starts: list[float], changes: list[float], reach: float
+) -> list[tuple[int, int]]:
+    """Move each cut to the sentence nearest a slide change within ``reach`` seconds: a topic
+    change in speech is fuzzy by a sentence or two, a change of slide is exact."""
+    if len(bounds) < 2 or not changes:
+        return bounds
+    cuts = [a for a, _ in bounds[1:]]
+    moved = []
+    for cut in cuts:
+        change = min(changes, key=lambda t: abs(t - starts[cut]))
+        if abs(change - starts[cut]) <= reach:
+            cut = min(range(1, len(starts)), key=lambda i: abs(starts[i] - change))
+        moved.append(cut)
+    edges = sorted({0, *moved, len(starts)})
+    return list(pairwise(edges))

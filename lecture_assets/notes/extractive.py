@@ -6,9 +6,10 @@ import math
 from collections import Counter
 from typing import Any
 
-from lecture_assets.notes.chapters import chapter_bounds
+from lecture_assets.notes import on_screen
+from lecture_assets.notes.chapters import chapter_bounds, chapter_lengths, snap
 from lecture_assets.notes.embeddings import Embedder, LexicalEmbedder, embedder_for, load_embedder
-from lecture_assets.records import Chapter, Summary, Transcript
+from lecture_assets.records import Chapter, SlideDeck, Summary, Transcript
 from lecture_assets.text import (
     Sentence,
     first_mention,
@@ -33,7 +34,9 @@ class ExtractiveSummarizer:
     def model(self) -> str:
         return self.embedder.name
 
-    def summarize(self, transcript: Transcript) -> Summary:
+    def summarize(self, transcript: Transcript, slides: SlideDeck | None = None) -> Summary:
+        """``slides`` (the deck the video showed) place the cuts, name the chapters and count
+        as evidence for the key terms."""
         language = transcript.language or "en"
         self.embedder = self._fixed or embedder_for(language)
         info = {"backend": self.backend, "model": self.model}
@@ -48,31 +51,37 @@ class ExtractiveSummarizer:
         k = _clamp(round(n * 0.2), min(n, 3), 8)
         point_ids = sorted(mmr(vectors, centroid, k=k, diversity=0.5, pool=pool))
         self._term_vectors: dict[str, Any] = {}
-        lecture_counts = term_candidates(transcript.text, language=language)
+        on_slides = slides.text if slides else ""
+        lecture_counts = term_candidates(f"{transcript.text}\n{on_slides}", language=language)
         # Terms are counted by key (stems in Russian) and shown in their commonest form.
-        shown = surface_forms(transcript.text, language=language)
+        shown = surface_forms(f"{transcript.text}\n{on_slides}", language=language)
         starts = [s.start for s in sentences]
-        bounds = chapter_bounds(
-            vectors,
-            starts,
-            max(transcript.duration, sentences[-1].end),
-            getattr(self.embedder, "min_window", 2),
-        )
+        duration = max(transcript.duration, sentences[-1].end)
+        bounds = chapter_bounds(vectors, starts, duration, getattr(self.embedder, "min_window", 2))
+        bounds = snap(bounds, starts, on_screen.changes(slides), chapter_lengths(duration)[0] / 2)
+        spans = [
+            (starts[a], starts[b] if b < n else duration) for a, b in bounds
+        ]  # a chapter's time on screen, for the slides shown during it
         per_chapter = [
             self.ranked_terms(
-                " ".join(s.text for s in sentences[a:b]),
+                " ".join(s.text for s in sentences[a:b])
+                + "\n"
+                + on_screen.text_during(slides, *span),
                 _unit(vectors[a:b].mean(0)),
                 lecture_counts,
                 language,
             )
-            for a, b in bounds
+            for (a, b), span in zip(bounds, spans, strict=True)
         ]
         chapters = [
-            self._chapter(
-                sentences[a:b],
-                vectors[a:b],
-                [shown.get(t, t) for t in terms],
-                transcript.duration if b == n else None,
+            on_screen.with_slides(
+                self._chapter(
+                    sentences[a:b],
+                    vectors[a:b],
+                    [shown.get(t, t) for t in terms],
+                    transcript.duration if b == n else None,
+                ),
+                slides,
             )
             for (a, b), terms in zip(bounds, per_chapter, strict=True)
         ]

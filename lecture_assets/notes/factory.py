@@ -8,7 +8,7 @@ from typing import Any, Protocol
 
 from konspekt.settings import DEFAULT_MODELS_DIR
 from lecture_assets.notes.extractive import EXTRACTIVE, ExtractiveSummarizer
-from lecture_assets.records import Summary, Transcript
+from lecture_assets.records import SlideDeck, Summary, Transcript
 
 LLM = "llm"
 
@@ -17,7 +17,7 @@ class Summarizer(Protocol):
     backend: str
     model: str
 
-    def summarize(self, transcript: Transcript) -> Summary: ...
+    def summarize(self, transcript: Transcript, slides: SlideDeck | None = None) -> Summary: ...
 
 
 def make_summarizer(

@@ -17,6 +17,8 @@ HEADINGS = {
         "first_at": "first at",
         "no_speech": "No speech detected.",
         "language": "Language",
+        "slides": "Slides",
+        "slide": "Slide",
     },
     "ru": {
         "summary": "Краткое содержание",
@@ -34,6 +36,8 @@ HEADINGS = {
         "first_at": "впервые в",
         "no_speech": "Речь не распознана.",
         "language": "Язык",
+        "slides": "Слайды",
+        "slide": "Слайд",
     },
 }
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from bisect import bisect_right
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -10,7 +12,7 @@ from xml.sax.saxutils import escape
 
 from konspekt.files import atomic_path
 from lecture_assets.notes.i18n import headings
-from lecture_assets.records import Summary, Transcript, clock
+from lecture_assets.records import SlideDeck, Summary, Transcript, clock
 from lecture_assets.text import split_sentences
 
 FONT = "DejaVuSans"
@@ -108,15 +110,35 @@ class _NotesDoc:
         return pages
 
 
-def build_pdf(target: Path, transcript: Transcript, summary: Summary, info: NotesInfo) -> int:
+SLIDE_WIDTH_CM = 12.0
+
+
+def build_pdf(
+    target: Path,
+    transcript: Transcript,
+    summary: Summary,
+    info: NotesInfo,
+    slides: SlideDeck | None = None,
+    folder: Path | None = None,
+) -> int:
     """Write the notes to ``target`` atomically; returns the number of pages.
 
     Cover block, table of contents and PDF outline; chapters, key points and key terms link
     to their place in the transcript, which is split into timed paragraphs under chapter
-    headings.
+    headings. Each chapter shows the slides shown during it (image, title, time linked to the
+    transcript); a Slides section lists them all. Slide images are read from ``folder``.
     """
     from reportlab.lib.units import cm
-    from reportlab.platypus import ListFlowable, ListItem, Paragraph, Spacer, Table, TableStyle
+    from reportlab.platypus import (
+        Image,
+        KeepTogether,
+        ListFlowable,
+        ListItem,
+        Paragraph,
+        Spacer,
+        Table,
+        TableStyle,
+    )
     from reportlab.platypus.tableofcontents import TableOfContents
 
     register_fonts()
@@ -165,10 +187,31 @@ def build_pdf(target: Path, transcript: Transcript, summary: Summary, info: Note
     if summary.key_points:
         points = [para(p, link=sentence_times.get(p)) for p in summary.key_points]
         story += [heading(h["key_points"], "key-points"), bullets(points)]
+    deck = slides.slides if slides else []
+    placed: set[int] = set()  # slides already shown in an earlier chapter get a link instead
+
+    def slide_block(number: int, start: float, end: float) -> list:
+        slide = deck[number - 1]
+        # The time it came up in this chapter (a slide shown twice has two).
+        at = min((a for a, b in slide.shown if b > start and a < end), default=slide.start)
+        caption = f"{h['slide']} {number} · {clock(max(at, start))}  {slide.title}".strip()
+        label = para(caption, "meta", link=max(at, start))
+        if number in placed or folder is None or not (folder / slide.image).is_file():
+            return [label]
+        placed.add(number)
+        with _image_size(folder / slide.image) as (width, height):
+            shown_w = SLIDE_WIDTH_CM * cm
+            picture = Image(str(folder / slide.image), shown_w, shown_w * height / width)
+        marker = Paragraph(f'<a name="slide{number}"/>', st["meta"])
+        return [KeepTogether([marker, picture, label, Spacer(1, 0.2 * cm)])]
+
     if chapters:
         story.append(heading(h["chapters"], "chapters"))
         for ch in chapters:
             story.append(para(f"{clock(ch.start)}–{clock(ch.end)}  {ch.title}", "h2", ch.start))
+            for number in ch.slides:
+                if 1 <= number <= len(deck):
+                    story += slide_block(number, ch.start, ch.end)
             if ch.summary:
                 story.append(para(ch.summary))
             if ch.key_points:
@@ -186,6 +229,17 @@ def build_pdf(target: Path, transcript: Transcript, summary: Summary, info: Note
             label = f"{term} ({h['first_at']} {clock(when)})" if when is not None else term
             terms.append(para(label, link=when))
         story += [heading(h["key_terms"], "key-terms"), bullets(terms)]
+    if deck:
+        entries = []
+        for number, slide in enumerate(deck, 1):
+            target_name = f"slide{number}" if number in placed else None
+            label = escape(f"{number}. {clock(slide.start)}  {slide.title}".strip())
+            link = f"#{target_name}" if target_name else f"#{anchor(slide.start)}"
+            markup = (
+                f'<a href="{link}" color="#1a4f8b">{label}</a>' if groups or target_name else label
+            )
+            entries.append(Paragraph(markup, st["body"]))
+        story += [heading(h["slides"], "slides"), *entries]
     if summary.questions:
         story.append(heading(h["questions"], "questions"))
         for number, item in enumerate(summary.questions, 1):
@@ -206,6 +260,14 @@ def build_pdf(target: Path, transcript: Transcript, summary: Summary, info: Note
     with atomic_path(target) as tmp:
         pages = _NotesDoc.build(tmp, story, info)
     return pages
+
+
+@contextmanager
+def _image_size(path: Path) -> Iterator[tuple[int, int]]:
+    from PIL import Image as PILImage
+
+    with PILImage.open(path) as image:
+        yield image.size
 
 
 def paragraphs(

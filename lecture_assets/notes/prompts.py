@@ -88,6 +88,7 @@ SYSTEM = (
     "Answer with JSON only."
 )
 EXCERPT = "Excerpt {number} ({start}-{end}):\n<<<\n{text}\n>>>"
+SLIDES = "\nThe slides shown during it read:\n<<<\n{text}\n>>>"
 CHAPTERS_PROMPT = (
     "{count} consecutive excerpts of a lecture:\n\n{excerpts}\n\n"
     'Return "parts": {count} objects, one per excerpt, in order, each with "title": a short '

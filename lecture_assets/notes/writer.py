@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
+from lecture_assets.notes import on_screen
 from lecture_assets.notes.extractive import ExtractiveSummarizer
 from lecture_assets.notes.guards import Rejected, check_lines, check_text, copied_share, grounded
 from lecture_assets.notes.i18n import language_name
@@ -25,13 +26,22 @@ from lecture_assets.notes.prompts import (
     EXCERPT,
     OVERVIEW_PROMPT,
     SHORT_WORDS,
+    SLIDES,
     SYSTEM,
     chapter_limits,
     chapters_schema,
     in_language,
     overview_schema,
 )
-from lecture_assets.records import Chapter, Question, Summary, Term, Transcript, clock
+from lecture_assets.records import (
+    Chapter,
+    Question,
+    SlideDeck,
+    Summary,
+    Term,
+    Transcript,
+    clock,
+)
 from lecture_assets.text import first_mention, split_sentences
 
 log = logging.getLogger(__name__)
@@ -59,8 +69,8 @@ class LLMNotesWriter:
         self.card = card or {"model": self.model}
         self.progress = progress or (lambda message: log.info(message))
 
-    def summarize(self, transcript: Transcript) -> Summary:
-        base = self.extractive.summarize(transcript)
+    def summarize(self, transcript: Transcript, slides: SlideDeck | None = None) -> Summary:
+        base = self.extractive.summarize(transcript, slides)
         language = base.language
         info: dict[str, Any] = {
             "backend": self.backend,
@@ -73,7 +83,9 @@ class LLMNotesWriter:
             return replace(base, summarizer=info)
         self.thinned = 0
         sentences = split_sentences(transcript.segments)
-        source = transcript.text
+        # What the notes may say: what was said, and what the slides showed.
+        source = f"{transcript.text}\n{slides.text}" if slides and slides.text else transcript.text
+        self.on_slides = [on_screen.text_during(slides, c.start, c.end) for c in base.chapters]
         system = SYSTEM.format(language=language_name(language))
         texts = []
         for number, chapter in enumerate(base.chapters, 1):
@@ -114,8 +126,19 @@ class LLMNotesWriter:
                 continue
             title, notes, terms = written[index]
             timed = [replace(t, start=first_mention(t.term, sentences, language)) for t in terms]
+            if chapter.slides:  # a slide's title names the chapter it was shown in
+                title = chapter.title
             chapters.append(
-                Chapter(chapter.start, chapter.end, title, "", notes, timed, written_by="llm")
+                Chapter(
+                    chapter.start,
+                    chapter.end,
+                    title,
+                    "",
+                    notes,
+                    timed,
+                    written_by="llm",
+                    slides=chapter.slides,
+                )
             )
         for reason in info["rejections"]:
             log.warning("notes rejected: %s", reason)
@@ -210,6 +233,7 @@ class LLMNotesWriter:
                 end=clock(chapters[index].end),
                 text=texts[index],
             )
+            + (SLIDES.format(text=self.on_slides[index]) if self.on_slides[index] else "")
             for position, index in enumerate(batch, 1)
         )
         prompt = CHAPTERS_PROMPT.format(

@@ -11,7 +11,7 @@ from tests.helpers import REPO
 ROOT = REPO
 
 
-def test_lineage_is_audio_transcript_summary_pdf():
+def test_lineage_is_audio_and_slides_then_transcript_summary_pdf():
     graph = defs.resolve_asset_graph()
     parents = {
         key.to_user_string(): {p.to_user_string() for p in graph.get(key).parent_keys}
@@ -19,9 +19,10 @@ def test_lineage_is_audio_transcript_summary_pdf():
     }
     assert parents == {
         "audio": set(),
-        "transcript": {"audio"},
-        "summary": {"transcript"},
-        "pdf": {"summary"},
+        "slides": set(),  # read from the source video, not the audio
+        "transcript": {"audio", "slides"},  # the slides' words prompt Whisper
+        "summary": {"transcript", "slides"},
+        "pdf": {"summary", "slides"},
     }
     assert all(graph.get(k).partitions_def.name == "lectures" for k in graph.get_all_asset_keys())
 

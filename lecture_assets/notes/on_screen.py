@@ -1,0 +1,40 @@
+"""What the slides add to the notes: exact cut points, chapter names, and evidence for terms."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from lecture_assets.records import Chapter, SlideDeck
+
+
+def changes(deck: SlideDeck | None) -> list[float]:
+    """Every moment a slide came on screen (after the first)."""
+    if not deck:
+        return []
+    return sorted(
+        {start for s in deck.slides for start, _ in s.shown or [(s.start, s.end)]} - {0.0}
+    )
+
+
+def numbers_during(deck: SlideDeck | None, start: float, end: float) -> list[int]:
+    """Numbers (from 1) of the slides on screen for a real part of ``[start, end)``."""
+    if not deck:
+        return []
+    shown = deck.during(start, end)
+    return [number for number, s in enumerate(deck.slides, 1) if s in shown]
+
+
+def text_during(deck: SlideDeck | None, start: float, end: float) -> str:
+    if not deck:
+        return ""
+    return "\n".join(s.text for s in deck.during(start, end) if s.text)
+
+
+def with_slides(chapter: Chapter, deck: SlideDeck | None) -> Chapter:
+    """The chapter with its slides, named after the one on screen longest during it."""
+    numbers = numbers_during(deck, chapter.start, chapter.end)
+    if not numbers or deck is None:
+        return chapter
+    longest = max(numbers, key=lambda n: deck.slides[n - 1].overlap(chapter.start, chapter.end))
+    title = deck.slides[longest - 1].title.strip()
+    return replace(chapter, slides=numbers, title=title or chapter.title)

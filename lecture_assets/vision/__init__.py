@@ -1,0 +1,1 @@
+"""Slides: what the lecture video shows (frames, still shots, OCR)."""

@@ -1,0 +1,203 @@
+"""Slide text by Tesseract (the system package), cleaned, with the slide's title.
+
+Tesseract is called as a program, one language per call (faster and cleaner than ``eng+rus``),
+and asked for TSV: every word with its box and confidence, so the title can be told by its size
+and a bullet by its shape rather than by guessing from plain text.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from konspekt.errors import KonspektError
+
+# Tesseract's names for the lecture languages; the first is tried first when the lecture's
+# language is not configured.
+TESSERACT_LANGUAGES = {"en": "eng", "ru": "rus"}
+MIN_CONFIDENCE = 45.0  # below this a "word" is usually a texture read as letters
+MIN_LETTERS = 8  # fewer readable letters than this on a frame: no slide (a face, a plain wall)
+SURE = 75.0  # a reading this confident is not retried in the other language
+
+_BULLETS = set("•●○◦▪▫■□◆◇►▶▸‣⁃∙·*-–—>»«®©°oOeеоо")
+_KEEP_SYMBOLS = set("=+−-×÷<>≤≥≈≠→←↔%/^()[]{}|∑∫√π∞±·.,:;!?'\"«»")
+
+
+class OcrUnavailable(KonspektError):
+    """No usable Tesseract on this machine."""
+
+
+@dataclass(frozen=True)
+class Engine:
+    program: str
+    version: str
+    languages: tuple[str, ...]  # Tesseract codes installed that we use
+
+    def describe(self) -> dict[str, str]:
+        return {"engine": f"tesseract {self.version}", "languages": "+".join(self.languages)}
+
+
+@dataclass(frozen=True)
+class Reading:
+    title: str
+    text: str  # cleaned lines, title first, one line each
+    confidence: float  # mean word confidence, 0-100
+    letters: int
+    language: str  # the Tesseract code that read it
+
+    @property
+    def readable(self) -> bool:
+        return self.letters >= MIN_LETTERS
+
+
+@cache
+def engine() -> Engine:
+    """The installed Tesseract, or OcrUnavailable saying what to install."""
+    program = shutil.which("tesseract")
+    if not program:
+        raise OcrUnavailable(
+            "Tesseract is not installed (apt-get install tesseract-ocr tesseract-ocr-eng "
+            "tesseract-ocr-rus, or run `make run` as root)."
+        )
+    proc = subprocess.run([program, "--list-langs"], capture_output=True, text=True)
+    installed = set(proc.stdout.split()[1:]) if proc.returncode == 0 else set()
+    usable = tuple(code for code in TESSERACT_LANGUAGES.values() if code in installed)
+    if not usable:
+        raise OcrUnavailable(
+            "Tesseract has neither English nor Russian installed "
+            "(apt-get install tesseract-ocr-eng tesseract-ocr-rus)."
+        )
+    version = subprocess.run([program, "--version"], capture_output=True, text=True)
+    first = (version.stdout or version.stderr).split()
+    return Engine(program, first[1] if len(first) > 1 else "?", usable)
+
+
+def languages_for(language: str, available: tuple[str, ...]) -> list[str]:
+    """Tesseract languages to try, best first: the lecture's own language when it is known."""
+    preferred = TESSERACT_LANGUAGES.get(language or "")
+    order = [preferred] if preferred in available else []
+    return order + [code for code in available if code not in order]
+
+
+def read_slide(image: Path, languages: list[str]) -> Reading:
+    """Read ``image`` in the first language; a doubtful reading is read again in the next ones
+    and the better kept (Russian slides read as English come back as low-confidence debris)."""
+    best: Reading | None = None
+    for code in languages:
+        reading = _read(image, code)
+        if best is None or _score(reading) > _score(best):
+            best = reading
+        if best.readable and best.confidence >= SURE:
+            break
+    assert best is not None, "at least one language"
+    return best
+
+
+def _score(reading: Reading) -> float:
+    return reading.letters * reading.confidence
+
+
+def _read(image: Path, code: str) -> Reading:
+    program = engine().program
+    # One thread per call: the caller runs a call per core, and Tesseract's own OpenMP threads
+    # only fight over the same cores.
+    env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
+    proc = subprocess.run(
+        [program, str(image), "stdout", "-l", code, "--psm", "3", "tsv"],
+        capture_output=True,
+        text=True,
+        errors="replace",
+        env=env,
+    )
+    if proc.returncode != 0:
+        raise OcrUnavailable(f"Tesseract failed on {image.name}: {proc.stderr.strip()[:200]}")
+    return _parse(proc.stdout, code)
+
+
+@dataclass
+class _Word:
+    text: str
+    left: int
+    top: int
+    height: int
+    confidence: float
+
+
+def _parse(tsv: str, code: str) -> Reading:
+    lines: dict[tuple[int, int, int], list[_Word]] = {}
+    for row in tsv.splitlines()[1:]:
+        cells = row.split("\t")
+        if len(cells) < 12 or cells[0] != "5" or not cells[11].strip():
+            continue
+        block, par, line = int(cells[2]), int(cells[3]), int(cells[4])
+        word = _Word(
+            cells[11].strip(), int(cells[6]), int(cells[7]), int(cells[9]), float(cells[10])
+        )
+        lines.setdefault((block, par, line), []).append(word)
+    cleaned: list[tuple[list[_Word], float]] = []
+    for words in lines.values():
+        words = _drop_bullet(sorted(words, key=lambda w: w.left))
+        kept = [w for w in words if _keep(w)]
+        if kept and any(_letters(w.text) for w in kept):
+            heights = sorted(w.height for w in kept if _letters(w.text))
+            cleaned.append((kept, float(heights[len(heights) // 2])))
+    cleaned.sort(key=lambda item: min(w.top for w in item[0]))
+    texts = [_join(words) for words, _ in cleaned]
+    confidences = [w.confidence for words, _ in cleaned for w in words]
+    letters = sum(_letters(w.text) for words, _ in cleaned for w in words)
+    title = ""
+    if cleaned:
+        # The title: the tallest of the first three lines (a heading is set larger), else the
+        # first line.
+        head = cleaned[:3]
+        tallest = max(range(len(head)), key=lambda i: head[i][1])
+        title = texts[tallest] if head[tallest][1] >= 1.15 * head[0][1] else texts[0]
+        if title != texts[0]:
+            texts.remove(title)
+            texts.insert(0, title)
+    return Reading(
+        title=title,
+        text="\n".join(texts),
+        confidence=sum(confidences) / len(confidences) if confidences else 0.0,
+        letters=letters,
+        language=code,
+    )
+
+
+def _drop_bullet(words: list[_Word]) -> list[_Word]:
+    """A bullet comes back as a one-character word ('e', '®', '•'), smaller than the letters."""
+    if len(words) < 2:
+        return words
+    first, rest = words[0], words[1:]
+    letter_height = max(w.height for w in rest)
+    small = first.height <= 0.8 * letter_height
+    glyphs = all(c in _BULLETS or not c.isalnum() for c in first.text)
+    if len(first.text) <= 2 and glyphs and (small or not first.text.isalpha()):
+        return rest
+    return words
+
+
+def _keep(word: _Word) -> bool:
+    if word.confidence < MIN_CONFIDENCE:
+        return False
+    if _letters(word.text) or any(c.isdigit() for c in word.text):
+        return True
+    return all(c in _KEEP_SYMBOLS for c in word.text) and len(word.text) <= 3
+
+
+def _letters(text: str) -> int:
+    return sum(c.isalpha() for c in text)
+
+
+_SPACE_BEFORE_PUNCT = re.compile(r"\s+([,.;:!?])")
+
+
+def _join(words: list[_Word]) -> str:
+    text = " ".join(w.text for w in words)
+    text = text.strip(" |_~`")
+    return _SPACE_BEFORE_PUNCT.sub(r"\1", text)

@@ -1,0 +1,273 @@
+"""The distinct slides of a lecture video: sample, split into still shots, read, group.
+
+1. Thumbnails: the keyframes, then a few frames a second only where two keyframes differ
+   (vision/frames.py); the whole video at 1 fps only when its encoder set keyframes too rarely.
+2. Shots: stretches that hold one picture for 1.5 s or more (vision/changes.py).
+3. Reading: one full frame per shot, by Tesseract, a call per core; a shot whose thumbnail
+   matches one already read is not read again. A frame with no readable text is no slide.
+4. Grouping: a shot whose text matches an earlier slide's is that slide shown again (or, right
+   after it, the same slide zoomed, or building up its bullets): one slide, several stretches.
+"""
+
+from __future__ import annotations
+
+import difflib
+import logging
+import os
+import re
+import tempfile
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from lecture_assets.asr.media import probe
+from lecture_assets.layout import LectureFolder
+from lecture_assets.records import Slide, SlideDeck
+from lecture_assets.vision import changes, frames, ocr
+
+log = logging.getLogger(__name__)
+
+IMAGE_WIDTH = 960  # slides/NNN.jpg: readable on a page and a phone, ~60 KB each
+READ_WIDTH = 1600  # what Tesseract gets: small print on a 4K slide stays legible
+# More than MOVING_MIN keyframes, most of them unlike the next: a camera, not slides; sampling
+# between them would decode the whole video.
+MOVING_MIN, MOVING_SHARE = 10, 0.5
+SAME_TEXT = 0.8  # word-sequence similarity of two readings of the same slide
+BUILT_UP = 0.8  # share of a slide's words found in the next shot: the same slide, more bullets
+
+
+@dataclass
+class _Shot:
+    shot: changes.Shot
+    at: float  # the time its frame is read at
+    thumb: np.ndarray
+    picture: Path | None = None
+    reading: ocr.Reading | None = None
+    spans: list[tuple[float, float]] = field(default_factory=list)
+
+
+def find_slides(
+    source: Path,
+    folder: LectureFolder,
+    language: str = "auto",
+    progress: Callable[[str], None] | None = None,
+) -> SlideDeck:
+    """Find, read and save the slides of ``source`` as ``folder``'s slide images; the deck is
+    for the caller to write. Audio and videos without slides give an empty deck."""
+    say = progress or log.info
+    info = probe(source)
+    if info.video_codec is None:
+        return SlideDeck([], _ocr_status(), {"has_video": False})
+    duration = info.duration or 0.0
+    started = time.perf_counter()
+    sampled, video = sample(source, duration)
+    found = changes.shots(sampled.times, sampled.pixels, duration or _last(sampled))
+    video |= {"shots": len(found), "sample_s": round(time.perf_counter() - started, 2)}
+    say(f"slides: {len(sampled)} frames examined, {len(found)} still shots")
+    shots = [
+        _Shot(
+            s, s.start + min(2.0, s.seconds / 2), sampled.pixels[s.frame], spans=[(s.start, s.end)]
+        )
+        for s in found
+    ]
+    status = _ocr_status()
+    with tempfile.TemporaryDirectory(prefix="konspekt-slides-") as work:
+        read_started = time.perf_counter()
+        reads = _read_all(source, shots, Path(work), status, language, say)
+        status["frames_read"] = reads
+        if reads:
+            status["seconds_per_frame"] = round((time.perf_counter() - read_started) / reads, 3)
+        if status["available"]:
+            shots = [s for s in shots if s.reading and s.reading.readable]
+        else:  # no OCR: a frame with something drawn on it may be a slide
+            shots = [s for s in shots if changes.has_structure(s.thumb)]
+        distinct = _group(shots, status["available"])
+        slides = [_save(shot, number, folder) for number, shot in enumerate(distinct, 1)]
+    video["seconds"] = round(time.perf_counter() - started, 2)
+    say(f"slides: {len(slides)} distinct slides in {video['seconds']:.1f} s")
+    return SlideDeck(slides, status, video)
+
+
+def hotwords(deck: SlideDeck, limit: int = 60) -> str:
+    """What the slides spell, for Whisper's prompt: the titles, then the other words once each.
+
+    Written as punctuated text, because Whisper writes in the style of its prompt: a bare list
+    of words gives a transcript without full stops, and sentences are found by those. Capped
+    well under Whisper's prompt window (half of its 448 tokens).
+    """
+    from lecture_assets.text import vocabulary
+
+    titles = [t for t in dict.fromkeys(s.title.strip() for s in deck.slides) if t][: limit // 3]
+    said = {w.lower() for t in titles for w in vocabulary(t)}
+    rest = [w for w in vocabulary(deck.text, limit) if w.lower() not in said]
+    rest = rest[: max(0, limit - len(said))]
+    parts = [f"{t.rstrip('.')}." for t in titles]
+    if rest:
+        parts.append(", ".join(rest) + ".")
+    return " ".join(parts)
+
+
+def sample(source: Path, duration: float) -> tuple[frames.Frames, dict]:
+    """Thumbnails enough to place every slide change to within 1/REFINE_FPS seconds."""
+    keys = frames.thumbnails(source, keyframes_only=True)
+    gaps = len(keys) - 1
+    end = max(duration, _last(keys))
+    if gaps >= 1 and end / len(keys) <= frames.SPARSE_GAP_S:
+        pairs = changes.changed_pairs(keys.pixels)
+        if len(pairs) > MOVING_MIN and len(pairs) > MOVING_SHARE * gaps:
+            return keys, {"sampling": "keyframes (moving picture)", "frames": len(keys)}
+        windows = [(float(keys.times[i]), float(keys.times[i + 1])) for i in pairs]
+        # After the last keyframe nothing marks a change: that stretch is always looked at.
+        windows.append((_last(keys), end))
+        parts = [
+            frames.thumbnails(source, fps=frames.REFINE_FPS, start=a, end=b)
+            for a, b in windows
+            if b > a
+        ]
+        merged = frames.Frames.merge([keys, *parts])
+        return merged, {"sampling": "keyframes + changes", "frames": len(merged)}
+    full = frames.thumbnails(source, fps=frames.SPARSE_FPS)
+    return full, {"sampling": f"{frames.SPARSE_FPS:g} fps", "frames": len(full)}
+
+
+def _ocr_status() -> dict:
+    try:
+        engine = ocr.engine()
+    except ocr.OcrUnavailable as exc:
+        return {"available": False, "reason": str(exc)}
+    return {"available": True, **engine.describe()}
+
+
+def _read_all(
+    source: Path,
+    shots: list[_Shot],
+    work: Path,
+    status: dict,
+    language: str,
+    say: Callable[[str], None],
+) -> int:
+    """Grab (and, with OCR, read) each shot's frame; returns how many frames were read."""
+    languages = ocr.languages_for(language, ocr.engine().languages) if status["available"] else []
+    # A picture seen before (the slide shown again) is neither grabbed nor read again.
+    first_of: list[int] = []
+    unique: list[int] = []
+    for index, shot in enumerate(shots):
+        seen = (j for j in unique if changes.difference(shots[j].thumb, shot.thumb) <= changes.SAME)
+        origin = next(seen, index)
+        first_of.append(origin)
+        if origin == index:
+            unique.append(index)
+
+    def look(index: int) -> None:
+        shot = shots[index]
+        shot.picture = work / f"{index:04d}.png"
+        frames.grab(source, shot.at, shot.picture, READ_WIDTH)
+        if languages:
+            shot.reading = ocr.read_slide(shot.picture, languages)
+
+    if unique and languages:
+        # The first frame settles which language is tried first on the others.
+        look(unique[0])
+        first = shots[unique[0]].reading
+        if first and first.readable:
+            languages.sort(key=lambda code: code != first.language)
+    workers = max(1, min(4, os.cpu_count() or 1))
+    rest = [i for i in unique if shots[i].picture is None]
+    with ThreadPoolExecutor(workers) as pool:
+        for done, _ in enumerate(pool.map(look, rest), 1):
+            if done % 10 == 0:
+                say(f"slides: read {done} of {len(rest)} frames")
+    for index, origin in enumerate(first_of):
+        shots[index].picture = shots[origin].picture
+        shots[index].reading = shots[origin].reading
+    return len(unique) if languages else 0
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"\w+", text.lower())
+
+
+def similarity(a: str, b: str) -> float:
+    return difflib.SequenceMatcher(None, _words(a), _words(b), autojunk=False).ratio()
+
+
+def _built_up(before: str, after: str) -> bool:
+    """``after`` holds (nearly) all of ``before``'s words and more: bullets appeared."""
+    old, new = _words(before), set(_words(after))
+    return bool(old) and sum(w in new for w in old) >= BUILT_UP * len(old)
+
+
+def _group(shots: list[_Shot], by_text: bool) -> list[_Shot]:
+    distinct: list[_Shot] = []
+    for shot in shots:
+        previous = distinct[-1] if distinct else None
+        adjacent = previous is not None and abs(previous.spans[-1][1] - shot.shot.start) < 0.01
+        if adjacent and _continues(previous, shot, by_text):
+            start = previous.spans[-1][0]
+            previous.spans[-1] = (start, shot.shot.end)
+            if by_text and len(_words(_text(shot))) > len(_words(_text(previous))):
+                previous.picture, previous.reading, previous.thumb = (
+                    shot.picture,
+                    shot.reading,
+                    shot.thumb,
+                )
+            continue
+        match = next((d for d in distinct if _same(d, shot, by_text)), None)
+        if match is not None:
+            match.spans.append((shot.shot.start, shot.shot.end))
+        else:
+            distinct.append(shot)
+    return distinct
+
+
+def _text(shot: _Shot) -> str:
+    return shot.reading.text if shot.reading else ""
+
+
+def _same(a: _Shot, b: _Shot, by_text: bool) -> bool:
+    if by_text:
+        return similarity(_text(a), _text(b)) >= SAME_TEXT
+    return changes.difference(a.thumb, b.thumb) <= changes.SAME
+
+
+def _continues(previous: _Shot, shot: _Shot, by_text: bool) -> bool:
+    if _same(previous, shot, by_text):
+        return True
+    return by_text and _built_up(_text(previous), _text(shot))
+
+
+def _save(shot: _Shot, number: int, folder: LectureFolder) -> Slide:
+    from PIL import Image
+
+    from konspekt.files import write_with
+
+    target = folder.slide_image(number)
+    assert shot.picture is not None, "every kept shot was grabbed"
+
+    def write(tmp: Path) -> None:
+        with Image.open(shot.picture) as picture:
+            image = picture.convert("RGB")
+            if image.width > IMAGE_WIDTH:
+                height = round(image.height * IMAGE_WIDTH / image.width)
+                image = image.resize((IMAGE_WIDTH, height), Image.Resampling.LANCZOS)
+            image.save(tmp, format="JPEG", quality=85, optimize=True)
+
+    write_with(target, write)
+    spans = [(round(a, 2), round(b, 2)) for a, b in shot.spans]
+    reading = shot.reading
+    return Slide(
+        spans[0][0],
+        spans[0][1],
+        folder.relative(target),
+        reading.title if reading else "",
+        reading.text if reading else "",
+        spans,
+    )
+
+
+def _last(sampled: frames.Frames) -> float:
+    return float(sampled.times[-1]) if len(sampled) else 0.0
