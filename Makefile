@@ -32,6 +32,7 @@ install: $(VENV)/.installed
 # The instance folder, prepared by the same code as `konspekt` uses when it runs first:
 # $(DAGSTER_HOME)/dagster.yaml links to this repository's dagster.yaml.
 home: $(VENV)/.installed
+	bash scripts/install-system-packages.sh run
 	mkdir -p "$(KONSPEKT_DATA_DIR)/inbox"
 	$(BIN)/python -m konspekt.instance "$(DAGSTER_HOME)"
 
@@ -39,7 +40,7 @@ run: home
 	$(BIN)/dagster dev -w workspace.yaml -h $(HOST) -p $(PORT)
 
 test: $(VENV)/.installed-dev
-	bash scripts/install-test-services.sh
+	bash scripts/install-system-packages.sh test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports

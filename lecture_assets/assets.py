@@ -117,11 +117,11 @@ def transcript(
     """Timed transcript (JSON, text, SRT) of the lecture audio, by whisperX; the words on the
     slides prompt Whisper, so terms are spelled as on screen."""
     from lecture_assets.asr.subtitles import write_outputs
-    from lecture_assets.vision.slides import hotwords
+    from lecture_assets.text import vocabulary
 
     folder = storage.lecture(context.partition_key)
     with readable_failure():
-        prompt = hotwords(folder.read_slides())
+        deck = folder.read_slides()
     reported = [0.0]
 
     def progress(fraction: float) -> None:
@@ -131,7 +131,7 @@ def transcript(
 
     started = time.perf_counter()
     with readable_failure():
-        result = transcriber.transcribe(folder.audio, progress, prompt)
+        result = transcriber.transcribe(folder.audio, progress, deck)
     elapsed = time.perf_counter() - started
     paths = write_outputs(result, folder)
     preview = "\n".join(f"- `[{clock(s.start)}]` {s.text}" for s in result.segments[:8])
@@ -143,7 +143,8 @@ def transcript(
             "model": result.model,
             **{f"model_{k}": v for k, v in card.items() if k != "model"},
             "vad": transcriber.vad,
-            "hotwords": len(prompt.split()),
+            # Distinct words on the slides: Whisper's prompt where they were shown (asr/prompting)
+            "slide_words": len(vocabulary(deck.text, limit=100_000)),
             "segments": len(result.segments),
             "words": result.word_count,
             "duration_s": round(result.duration, 2),

@@ -10,7 +10,7 @@ import dagster as dg
 from konspekt.errors import KonspektError
 from konspekt.settings import DEFAULT_MODELS_DIR, Settings
 from lecture_assets.layout import Layout, LectureFolder
-from lecture_assets.records import SourceRecord, Transcript
+from lecture_assets.records import SlideDeck, SourceRecord, Transcript
 
 
 class LectureStorage(dg.ConfigurableResource):
@@ -56,7 +56,10 @@ class WhisperTranscriber(dg.ConfigurableResource):
     models_dir: str = str(DEFAULT_MODELS_DIR)  # where bundled weights are assembled
 
     def transcribe(
-        self, wav: Path, progress: Callable[[float], None] | None = None, hotwords: str = ""
+        self,
+        wav: Path,
+        progress: Callable[[float], None] | None = None,
+        slides: SlideDeck | None = None,
     ) -> Transcript:
         from lecture_assets.asr.transcribe import transcribe_file
 
@@ -69,7 +72,7 @@ class WhisperTranscriber(dg.ConfigurableResource):
             Path(self.models_dir),
             self.batch_size or None,
             progress,
-            hotwords,
+            slides,
         )
 
 

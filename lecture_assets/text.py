@@ -13,6 +13,8 @@ from lecture_assets.records import Segment
 
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+(?=\S)")
 _WORD = re.compile(r"[^\W\d_](?:[^\W\d_'-]*[^\W\d_])?")
+# A word as a slide spells it, hyphens and apostrophes kept: "Bellman-Ford", "Dijkstra's".
+_SPELLED = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
 
 # Enough to keep function words out of key terms; not a linguistic resource.
 _ENGLISH = frozenset(
@@ -153,7 +155,7 @@ def vocabulary(text: str, limit: int = 60) -> list[str]:
     stop = frozenset().union(*STOPWORDS.values())
     seen: set[str] = set()
     found: list[str] = []
-    for word in _WORD.findall(text):
+    for word in _SPELLED.findall(text):
         lower = word.lower()
         if len(word) < 3 or lower in stop or lower in seen:
             continue

@@ -4,7 +4,12 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from lecture_assets.resources import LectureStorage, LectureSummarizer, WhisperTranscriber
+from lecture_assets.resources import (
+    LectureStorage,
+    LectureSummarizer,
+    SlideReader,
+    WhisperTranscriber,
+)
 
 # Before anything imports huggingface_hub (it reads this once): tests never touch the hub.
 os.environ["HF_HUB_OFFLINE"] = "1"
@@ -38,6 +43,7 @@ def resources(storage, models_dir):
     return {
         "storage": storage,
         "transcriber": WhisperTranscriber(models_dir=str(models_dir)),
+        "slide_reader": SlideReader(),
         "summarizer": LectureSummarizer(models_dir=str(models_dir)),
     }
 

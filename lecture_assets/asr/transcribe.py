@@ -15,7 +15,7 @@ from pathlib import Path
 
 from konspekt.errors import KonspektError, ModelUnavailableError
 from konspekt.settings import DEFAULT_MODELS_DIR, VAD_VARIABLE, WHISPER_MODEL_VARIABLE
-from lecture_assets.records import Segment, Transcript
+from lecture_assets.records import Segment, SlideDeck, Transcript
 
 AUTO = "auto"
 
@@ -187,16 +187,16 @@ def transcribe_file(
     models_dir: Path = DEFAULT_MODELS_DIR,
     batch_size: int | None = None,
     progress: Callable[[float], None] | None = None,
-    hotwords: str = "",
+    slides: SlideDeck | None = None,
 ) -> Transcript:
     """Plan (detect the language, choose the model), then transcribe a 16 kHz mono WAV.
-    ``hotwords`` (the words on the lecture's slides) go into Whisper's prompt, so terms on
-    screen are spelled as on screen."""
+    The words of the ``slides`` shown in each stretch prompt Whisper there, so terms on
+    screen are spelled as on screen (asr/prompting.py)."""
     from lecture_assets.asr.media import load_pcm
 
     pcm = load_pcm(wav)
     spec = plan(pcm, model, device, language, vad, models_dir)
-    return _transcribe(pcm, spec, batch_size, progress, hotwords)
+    return _transcribe(pcm, spec, batch_size, progress, slides)
 
 
 def transcribe(
@@ -216,39 +216,57 @@ def _transcribe(
     spec: WhisperSpec,
     batch_size: int | None = None,
     progress: Callable[[float], None] | None = None,
-    hotwords: str = "",
+    slides: SlideDeck | None = None,
 ) -> Transcript:
     from dataclasses import replace
 
     from lecture_assets.asr.media import SAMPLE_RATE
+    from lecture_assets.asr.prompting import WINDOW_S, spans
+    from lecture_assets.asr.quality import drop_repeats
 
     pipeline = load_whisper(spec)
     duration = len(pcm) / SAMPLE_RATE
     if batch_size is None:
         batch_size = 16 if spec.device.startswith("cuda") else 8
-    callback = (lambda percent: progress(percent / 100.0)) if progress else None
-    # The pipeline is cached across lectures: this lecture's hotwords are set for this call only.
-    options = pipeline.options
-    pipeline.options = replace(options, hotwords=hotwords.strip() or None)
+    # Spans of a full batch of windows or more, each prompted with its slides' words.
+    parts = spans(slides, duration, WINDOW_S * batch_size, pcm)
+    segments: list[Segment] = []
+    language = spec.language or ""
+    options = pipeline.options  # cached across lectures: each span's prompt is set, then reset
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            result = pipeline.transcribe(
-                pcm, batch_size=batch_size, language=spec.language, progress_callback=callback
-            )
+        for part in parts:
+            first, last = int(part.start * SAMPLE_RATE), int(part.end * SAMPLE_RATE)
+            if last - first < SAMPLE_RATE // 10:
+                continue
+            callback = None
+            if progress:
+
+                def callback(percent, part=part):
+                    done = part.start + (part.end - part.start) * percent / 100.0
+                    progress(min(done / duration, 1.0) if duration else 1.0)
+
+            pipeline.options = replace(options, hotwords=part.prompt or None)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                result = pipeline.transcribe(
+                    pcm[first:last],
+                    batch_size=batch_size,
+                    language=spec.language,
+                    progress_callback=callback,
+                )
+            language = language or result.get("language") or ""
+            # A window may be padded past the span's last sample; no segment ends after it.
+            segments += [
+                Segment(
+                    round(part.start + float(s["start"]), 3),
+                    round(min(part.start + float(s["end"]), part.end), 3),
+                    s["text"].strip(),
+                )
+                for s in result["segments"]
+                if s["text"].strip()
+            ]
     finally:
         pipeline.options = options
-    # A window may be padded past the last sample; no segment ends after the recording.
-    segments = [
-        Segment(
-            round(float(s["start"]), 3), round(min(float(s["end"]), duration), 3), s["text"].strip()
-        )
-        for s in result["segments"]
-        if s["text"].strip()
-    ]
-    from lecture_assets.asr.quality import drop_repeats
-
-    language = result.get("language") or spec.language or ""
     return Transcript(language, spec.name, duration, drop_repeats(segments))
 
 

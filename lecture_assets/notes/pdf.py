@@ -54,7 +54,10 @@ def _styles():
     return {
         "title": ParagraphStyle("T", parent=base["Title"], fontName=f"{FONT}-Bold", fontSize=18),
         "h1": heading,
-        "h2": ParagraphStyle("H2", parent=heading, fontSize=11, spaceBefore=8, spaceAfter=3),
+        # keepWithNext: a chapter heading never ends a page apart from its slide or notes.
+        "h2": ParagraphStyle(
+            "H2", parent=heading, fontSize=11, spaceBefore=8, spaceAfter=3, keepWithNext=1
+        ),
         "meta": ParagraphStyle("M", parent=body, fontSize=9, leading=12, textColor="#444444"),
         "toc1": ParagraphStyle("TOC1", parent=body, fontSize=10, leftIndent=0),
         "toc2": ParagraphStyle("TOC2", parent=body, fontSize=9, leftIndent=14, leading=12),
@@ -110,7 +113,7 @@ class _NotesDoc:
         return pages
 
 
-SLIDE_WIDTH_CM = 12.0
+SLIDE_WIDTH_CM = 11.0
 
 
 def build_pdf(
@@ -131,7 +134,6 @@ def build_pdf(
     from reportlab.lib.units import cm
     from reportlab.platypus import (
         Image,
-        KeepTogether,
         ListFlowable,
         ListItem,
         Paragraph,
@@ -202,8 +204,9 @@ def build_pdf(
         with _image_size(folder / slide.image) as (width, height):
             shown_w = SLIDE_WIDTH_CM * cm
             picture = Image(str(folder / slide.image), shown_w, shown_w * height / width)
-        marker = Paragraph(f'<a name="slide{number}"/>', st["meta"])
-        return [KeepTogether([marker, picture, label, Spacer(1, 0.2 * cm)])]
+        picture.keepWithNext = 1  # the picture, its caption (and a heading before) stay together
+        label = Paragraph(f'<a name="slide{number}"/>' + label.text, st["meta"])
+        return [picture, label, Spacer(1, 0.2 * cm)]
 
     if chapters:
         story.append(heading(h["chapters"], "chapters"))

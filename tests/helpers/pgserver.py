@@ -1,7 +1,7 @@
 """A throwaway PostgreSQL server: initdb and pg_ctl in a temp dir, on a free loopback port.
 
-The binaries come from Debian's `postgresql` package (scripts/install-test-services.sh). PostgreSQL
-refuses to run as root, so under root the server runs as the `postgres` system user.
+The binaries come from Debian's `postgresql` package (scripts/install-system-packages.sh).
+PostgreSQL refuses to run as root, so under root the server runs as the `postgres` system user.
 """
 
 from __future__ import annotations

@@ -77,6 +77,7 @@ def slide_video(
     audio: Path | None = None,
     fps: int = 25,
     frames: list[Path] | None = None,
+    codec: str = "libx264",
 ) -> list[float]:
     """Write the video; returns each slide's true start time in seconds.
 
@@ -118,11 +119,100 @@ def slide_video(
         last = "noisy"
     audio_index = len(slides)
     cmd += ["-filter_complex", chain, "-map", f"[{last}]", "-map", f"{audio_index}:a"]
-    cmd += ["-c:v", "libx264", "-preset", "veryfast", "-crf", "28", "-pix_fmt", "yuv420p"]
-    cmd += ["-c:a", "aac", "-b:a", "32k", "-t", f"{total}", str(target)]
+    if codec == "libx264":
+        cmd += ["-c:v", "libx264", "-preset", "veryfast", "-crf", "28", "-pix_fmt", "yuv420p"]
+        cmd += ["-c:a", "aac", "-b:a", "32k"]
+    else:  # VP9 in WebM, as browsers and some lecture recorders write it
+        cmd += ["-c:v", codec, "-b:v", "300k", "-deadline", "realtime", "-cpu-used", "8"]
+        cmd += ["-c:a", "libopus", "-b:a", "32k"]
+    cmd += ["-t", f"{total}", str(target)]
     subprocess.run(cmd, check=True, capture_output=True)
     starts, at = [], 0.0
     for spec in slides:
         starts.append(at)
         at += spec.seconds
     return starts
+
+
+# tests/fixtures/slides_lecture.mp4: four slides, each held while espeak-ng reads its script
+# (tests/fixtures/slides_lecture.txt, one paragraph a slide), then 1.5 s more.
+LECTURE_SLIDES = [
+    SlideSpec(
+        "Dynamic programming",
+        ["Overlapping subproblems", "Memoization caches results", "Tabulation fills a table"],
+        15.5,
+    ),
+    SlideSpec(
+        "Levenshtein distance",
+        ["Insertions, deletions, substitutions", "Edit distance between strings"],
+        13.4,
+    ),
+    SlideSpec(
+        "Dijkstra's algorithm",
+        ["Shortest paths from one source", "Priority queue of tentative distances"],
+        13.0,
+    ),
+    SlideSpec(
+        "Bellman-Ford algorithm", ["Handles negative edge weights", "Detects negative cycles"], 13.5
+    ),
+]
+
+
+def make_lecture_fixture(target: Path, script: Path) -> None:
+    """Regenerate tests/fixtures/slides_lecture.mp4 (needs espeak-ng): ``python -m
+    tests.helpers.slides``. The tests only read the committed file."""
+    import tempfile
+
+    paragraphs = [p for p in script.read_text().split("\n\n") if p.strip()]
+    with tempfile.TemporaryDirectory() as work:
+        pieces = []
+        for number, (spec, text) in enumerate(zip(LECTURE_SLIDES, paragraphs, strict=True)):
+            spoken, padded = Path(work) / f"{number}.wav", Path(work) / f"{number}p.wav"
+            subprocess.run(
+                ["espeak-ng", "-v", "en-us", "-s", "150", "-w", str(spoken), text], check=True
+            )
+            subprocess.run(
+                [
+                    ffmpeg_exe(),
+                    "-v",
+                    "error",
+                    "-y",
+                    "-i",
+                    str(spoken),
+                    "-af",
+                    f"apad=whole_dur={spec.seconds}",
+                    "-ar",
+                    "16000",
+                    "-ac",
+                    "1",
+                    str(padded),
+                ],
+                check=True,
+            )
+            pieces.append(padded)
+        listing = Path(work) / "list.txt"
+        listing.write_text("".join(f"file '{p}'\n" for p in pieces))
+        audio = Path(work) / "narration.wav"
+        subprocess.run(
+            [
+                ffmpeg_exe(),
+                "-v",
+                "error",
+                "-y",
+                "-f",
+                "concat",
+                "-safe",
+                "0",
+                "-i",
+                str(listing),
+                str(audio),
+            ],
+            check=True,
+        )
+        slide_video(LECTURE_SLIDES, target, size=(960, 540), audio=audio)
+
+
+if __name__ == "__main__":
+    from tests.helpers.media import FIXTURES
+
+    make_lecture_fixture(FIXTURES / "slides_lecture.mp4", FIXTURES / "slides_lecture.txt")

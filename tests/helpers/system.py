@@ -1,9 +1,9 @@
-"""System packages the tests need (PostgreSQL server, Chromium): present, or why not.
+"""System packages the tests need (Tesseract, PostgreSQL server, Chromium): present, or why not.
 
-`make test` installs them with scripts/install-test-services.sh when it runs as root or with
-password-less sudo. A stranger's clone without either skips the tests that need them, with that
-reason; where the packages could have been installed, their absence is a failure, so CI (root)
-always runs every test.
+`make test` installs them with `scripts/install-system-packages.sh test` when it runs as root
+or with password-less sudo. A stranger's clone without either skips the tests that need them,
+with that reason; where the packages could have been installed, their absence is a failure, so
+CI (root) always runs every test.
 """
 
 import os
@@ -12,7 +12,7 @@ import subprocess
 
 import pytest
 
-SCRIPT = "scripts/install-test-services.sh"
+SCRIPT = "scripts/install-system-packages.sh test"
 
 
 def can_install() -> bool:

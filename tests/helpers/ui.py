@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 from pathlib import Path
 
-CHROMIUM = Path("/usr/bin/chromium")  # Debian's package: scripts/install-test-services.sh
+CHROMIUM = Path("/usr/bin/chromium")  # Debian's package: scripts/install-system-packages.sh
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",

@@ -1,22 +1,27 @@
-"""The four lecture assets materialized for real: bundled whisperX, MiniLM, reportlab."""
+"""The lecture assets materialized for real: bundled whisperX, Tesseract, the notes writer,
+reportlab."""
 
 import json
+import shutil
+from pathlib import Path
 
 import dagster as dg
 import pytest
 from pypdf import PdfReader
 
 from lecture_assets import intake
-from lecture_assets.assets import audio, lecture_assets, pdf, summary, transcript
+from lecture_assets.assets import audio, lecture_assets, pdf, slides, summary, transcript
 from lecture_assets.bundled import QWEN_1_5B, TINY_EN
 from lecture_assets.definitions import defs
 from lecture_assets.partitions import lecture_partitions
-from tests.helpers.media import copy_lecture, make_media
+from tests.helpers.media import FIXTURES, copy_lecture, make_media
+from tests.helpers.system import missing
 
 pytestmark = pytest.mark.slow
 
 ARTIFACTS = [
     "audio.wav",
+    "slides.json",
     "transcript.json",
     "transcript.txt",
     "subtitles.srt",
@@ -91,6 +96,62 @@ def test_lecture_becomes_notes(instance, storage, resources):
     assert materialized_metadata(result, pdf)["pages"] >= 1
 
 
+SLIDE_TITLES = [
+    "Dynamic programming",
+    "Levenshtein distance",
+    "Dijkstra's algorithm",
+    "Bellman-Ford algorithm",
+]
+SLIDE_STARTS = [0.0, 15.5, 28.9, 41.9]  # tests/helpers/slides.py LECTURE_SLIDES
+
+
+def test_slide_lecture_notes_show_the_slides_in_their_chapters(instance, storage, resources):
+    if shutil.which("tesseract") is None:
+        missing("Tesseract (tesseract-ocr with eng and rus)")
+    source = shutil.copy(FIXTURES / "slides_lecture.mp4", storage.inbox_dir / "Algorithms 3.mp4")
+    key = register(instance, storage, Path(source))
+    result = run(instance, resources, key)
+    assert result.success, result
+    folder = storage.lecture(key)
+    deck = folder.read_slides()
+    assert [s.title for s in deck.slides] == SLIDE_TITLES
+    for slide, start in zip(deck.slides, SLIDE_STARTS, strict=True):
+        assert abs(slide.start - start) <= 1.5
+    assert sorted(p.name for p in folder.slides_dir.iterdir()) == [
+        "001.jpg",
+        "002.jpg",
+        "003.jpg",
+        "004.jpg",
+    ]
+    meta = materialized_metadata(result, slides)
+    assert meta["slides"] == 4 and meta["ocr_engine"].startswith("tesseract")
+    assert "Levenshtein distance" in meta["preview"]
+
+    # The slides' words prompted Whisper: the names come out spelled as on screen.
+    assert materialized_metadata(result, transcript)["slide_words"] >= 20
+    said = folder.read_transcript().text
+    assert "Levenshtein" in said and "Memoization" in said
+
+    notes = folder.read_summary()
+    assert notes.summarizer["backend"] == "llm"
+    shown = [n for c in notes.chapters for n in c.slides]
+    assert shown == [1, 2, 3, 4]  # every slide, in order, in the chapter it was shown in
+    for chapter in notes.chapters:
+        if chapter.slides:  # a slide's title names its chapter
+            assert chapter.title in SLIDE_TITLES
+    assert materialized_metadata(result, summary)["chapters_with_slides"] == len(notes.chapters)
+
+    reader = PdfReader(folder.pdf)
+    assert sum(len(page.images) for page in reader.pages) == 4
+    text = " ".join(" ".join(p.extract_text() for p in reader.pages).split())
+    # In the chapters (the first one's heading starts "00:00–"), before the transcript.
+    chapters_at, transcript_at = text.index("00:00–"), text.rindex("Transcript")
+    for number, title in enumerate(SLIDE_TITLES, 1):
+        assert chapters_at < text.index(f"Slide {number} ·") < transcript_at
+        assert title in text
+    assert materialized_metadata(result, pdf)["slides"] == 4
+
+
 def test_silence_fails_the_speech_check_and_blocks_the_notes(instance, storage, resources):
     source = make_media(
         storage.inbox_dir / "empty room.m4a", "-f", "lavfi", "-i", "anullsrc=r=16000:cl=mono:d=5"
@@ -138,7 +199,10 @@ def test_a_corrupt_file_fails_once_without_retries(instance, storage, resources)
     event_types = [e.event_type_value for e in result.all_events if e.step_key == "audio"]
     assert event_types.count("STEP_FAILURE") == 1
     assert "STEP_UP_FOR_RETRY" not in event_types
-    (failure,) = [e for e in result.all_events if e.is_step_failure]
-    assert failure.step_failure_data.user_failure_data.description == (
-        "broken.mp4 is not a readable video or audio file."
-    )
+    # Both steps that read the file (audio, slides) fail, once each, saying why.
+    failures = [e for e in result.all_events if e.is_step_failure]
+    assert sorted(e.step_key for e in failures) == ["audio", "slides"]
+    for failure in failures:
+        assert failure.step_failure_data.user_failure_data.description == (
+            "broken.mp4 is not a readable video or audio file."
+        )

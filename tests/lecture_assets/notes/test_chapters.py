@@ -5,7 +5,7 @@ import pytest
 
 from lecture_assets.notes.chapters import chapter_bounds, chapter_lengths, depth_scores
 from lecture_assets.notes.extractive import ExtractiveSummarizer
-from lecture_assets.records import Segment, Transcript
+from lecture_assets.records import Segment, Slide, SlideDeck, Transcript
 from tests.helpers.media import FIXTURES
 
 SCRIPT = (FIXTURES / "three_topics.txt").read_text()
@@ -97,3 +97,55 @@ def test_chapters_respect_the_shortest_length():
 )
 def test_chapter_lengths_scale_with_the_lecture(duration, shortest, longest):
     assert chapter_lengths(duration) == (shortest, longest)
+
+
+def _deck(changes: list[float], duration: float, titles: list[str]) -> SlideDeck:
+    edges = [0.0, *changes, duration]
+    return SlideDeck(
+        [
+            Slide(
+                a,
+                b,
+                f"slides/{n:03d}.jpg",
+                title,
+                f"{title}\nA bullet about {title.lower()}",
+                [(a, b)],
+            )
+            for n, (title, a, b) in enumerate(zip(titles, edges, edges[1:], strict=False), 1)
+        ],
+        {"available": True},
+    )
+
+
+@pytest.mark.slow
+def test_slide_changes_place_the_cuts_and_slide_titles_name_the_chapters(summarizer):
+    transcript, changes = constructed(SCRIPT.strip().split("\n\n"))
+    # Slides change 6 s after the speech does (the lecturer clicks late): cuts follow the slides.
+    late = [c + 6.0 for c in changes]
+    titles = ["Photosynthesis", "The French Revolution", "Binary search"]
+    deck = _deck(late, transcript.duration, titles)
+    result = summarizer.summarize(transcript, deck)
+    assert [c.title for c in result.chapters] == titles
+    assert [c.slides for c in result.chapters] == [[1], [2], [3]]
+    sentence_starts = [s.start for s in transcript.segments]
+    for chapter, change in zip(result.chapters[1:], late, strict=True):
+        nearest = min(sentence_starts, key=lambda t: abs(t - change))
+        assert chapter.start == pytest.approx(nearest, abs=0.01)
+    # Without slides the same transcript keeps its own titles.
+    plain = summarizer.summarize(transcript)
+    assert [c.slides for c in plain.chapters] == [[], [], []]
+
+
+def test_slide_text_counts_as_evidence_for_key_terms(summarizer):
+    transcript, _ = constructed(["Today we look at sorting. " * 3 + "It is useful. " * 4])
+    deck = _deck([], transcript.duration, ["Heapsort"])
+    deck.slides[0] = Slide(
+        0.0,
+        transcript.duration,
+        "slides/001.jpg",
+        "Heapsort",
+        "Heapsort\nHeapsort uses a binary heap\nHeapsort sorts in place",
+        [(0.0, transcript.duration)],
+    )
+    assert "heapsort" not in summarizer.summarize(transcript).key_terms
+    assert "heapsort" in summarizer.summarize(transcript, deck).key_terms

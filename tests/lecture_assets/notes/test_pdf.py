@@ -168,3 +168,48 @@ def test_written_notes_lead_and_russian_lectures_get_russian_headings(tmp_path):
     assert "1. Что выбирает быстрая сортировка?" in flat and "Ответ: Опорный элемент." in flat
     outline = [item.title for item in reader.outline if not isinstance(item, list)]
     assert {"Глоссарий", "Вопросы для повторения"} <= set(outline)
+
+
+def test_each_chapter_shows_its_slides_and_the_outline_lists_them(tmp_path):
+    from lecture_assets.records import Slide, SlideDeck
+    from tests.helpers.slides import SlideSpec, render
+
+    (tmp_path / "slides").mkdir()
+    titles = ["Light reactions", "The Calvin cycle", "Glucose"]
+    for number, title in enumerate(titles, 1):
+        render(SlideSpec(title, [f"About {title.lower()}"]), tmp_path / f"slides/{number:03d}.jpg")
+    spans = [(0.0, 20.0), (20.0, 40.0), (40.0, 65.0)]
+    deck = SlideDeck(
+        [
+            Slide(a, b, f"slides/{n:03d}.jpg", t, t, [(a, b)])
+            for n, (t, (a, b)) in enumerate(zip(titles, spans, strict=True), 1)
+        ],
+        {"available": True},
+    )
+    summary = _summary()
+    summary.chapters = [
+        Chapter(0.0, 28.0, "Light reactions", "Plants turn light into sugar.", slides=[1]),
+        Chapter(28.0, 3610.0, "The Calvin cycle", "The Calvin cycle fixes carbon.", slides=[2, 3]),
+    ]
+    target = tmp_path / "notes.pdf"
+    build_pdf(target, _transcript(), summary, NotesInfo("t", "t.mp4", "d", "m"), deck, tmp_path)
+    reader = PdfReader(target)
+    pages = [" ".join(p.extract_text().split()) for p in reader.pages]
+
+    def images_on(page_index: int) -> int:
+        return len(reader.pages[page_index].images)
+
+    first = next(i for i, t in enumerate(pages) if "00:00–00:28 Light reactions" in t)
+    assert "Slide 1 · 00:00 Light reactions" in pages[first] and images_on(first) >= 1
+    # Slides 2 and 3 sit in the second chapter, after its heading, in order.
+    second = "".join(pages)
+    at = second.index("00:28–1:00:10 The Calvin cycle")
+    assert (
+        at
+        < second.index("Slide 2 · 00:28 The Calvin cycle")
+        < second.index("Slide 3 · 00:40 Glucose")
+    )
+    assert sum(images_on(i) for i in range(len(pages))) == 3
+    outline = [item.title for item in reader.outline if not isinstance(item, list)]
+    assert "Slides" in outline
+    assert "3. 00:40 Glucose" in second  # the Slides section lists every slide
