@@ -79,6 +79,8 @@ def slides(
         if stale not in kept:  # images of an earlier run that found more slides
             stale.unlink(missing_ok=True)
     ocr = deck.ocr
+    if "error" in deck.video:
+        context.log.warning(f"no slides: {deck.video['error']}")
     if not ocr.get("available"):
         context.log.warning(f"slides kept as images only: {ocr.get('reason', 'no OCR')}")
     preview = "\n".join(
@@ -91,6 +93,7 @@ def slides(
             "has_video": bool(deck.video.get("has_video", True)),
             "ocr_engine": ocr.get("engine", "unavailable"),
             **({"ocr_unavailable": ocr["reason"]} if "reason" in ocr else {}),
+            **({"video_error": deck.video["error"]} if "error" in deck.video else {}),
             "ocr_s_per_frame": float(ocr.get("seconds_per_frame", 0.0)),
             "frames_read": int(ocr.get("frames_read", 0)),
             "sampling": deck.video.get("sampling", "none"),

@@ -136,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
     backfill = commands.add_parser(
         "backfill",
         help="reprocess registered lectures in one process (models loaded once)",
-        description="Re-materialize audio, transcript, summary and pdf of lectures already "
+        description="Re-materialize audio, slides, transcript, summary and pdf of lectures already "
         "registered (by the inbox sensor or `konspekt process`): one run per lecture, all in "
         "this process, so the models load once. Use it after changing a model.",
     )

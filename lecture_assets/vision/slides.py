@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from lecture_assets.asr.media import probe
+from lecture_assets.asr.media import MediaError, probe
 from lecture_assets.layout import LectureFolder
 from lecture_assets.records import Slide, SlideDeck
 from lecture_assets.vision import changes, frames, ocr
@@ -64,7 +64,12 @@ def find_slides(
         return SlideDeck([], _ocr_status(), {"has_video": False})
     duration = info.duration or 0.0
     started = time.perf_counter()
-    sampled, video = sample(source, duration)
+    try:
+        sampled, video = sample(source, duration)
+    except MediaError as exc:
+        # A damaged picture with good sound: the lecture still gets its notes, without slides,
+        # and the step's metadata and log say why.
+        return SlideDeck([], _ocr_status(), {"has_video": True, "error": str(exc)})
     found = changes.shots(sampled.times, sampled.pixels, duration or _last(sampled))
     video |= {
         "has_video": True,

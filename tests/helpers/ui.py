@@ -76,10 +76,16 @@ def open_global_lineage(page, base_url: str) -> None:
     page.locator("foreignObject").first.wait_for()  # a group box or, if not grouped, an asset
     toggles = page.locator('foreignObject [aria-label="unfold_more"]')
     for _ in range(10):
-        if toggles.count() == 0:
+        folded = toggles.count()
+        if folded == 0:
             break
         toggles.first.click()
-        page.wait_for_timeout(500)
+        # The graph lays itself out again after each click (longer, the more assets it has):
+        # the next click waits until this one has taken.
+        for _ in range(40):
+            page.wait_for_timeout(250)
+            if toggles.count() < folded:
+                break
     # The expanded groups are in the URL now; loading it again fits the graph to the window.
     page.goto(page.url, wait_until="networkidle")
     page.locator("foreignObject", has_text="transcript").first.wait_for()

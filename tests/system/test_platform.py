@@ -29,7 +29,14 @@ from tests.helpers.ui import CHROMIUM, CHROMIUM_ARGS, drawn_lineage, open_global
 
 pytestmark = pytest.mark.system
 
-LECTURE_LINEAGE = {("audio", "transcript"), ("transcript", "summary"), ("summary", "pdf")}
+LECTURE_LINEAGE = {
+    ("audio", "transcript"),
+    ("slides", "transcript"),
+    ("transcript", "summary"),
+    ("slides", "summary"),
+    ("summary", "pdf"),
+    ("slides", "pdf"),
+}
 TRAINING_LINEAGE = {("mnist_dataset", "trained_model"), ("trained_model", "training_log")}
 RUN_TIMEOUT_S = 300
 AUTOMATION_TIMEOUT_S = 240
@@ -147,7 +154,9 @@ def test_step3_ui_shows_lineage_partitions_and_running_sensor(platform, dropped)
 
     nodes = asset_nodes(platform)
     lecture_names, lecture_edges = lineage(nodes, "lecture_assets")
-    assert lecture_names == {"audio", "transcript", "summary", "pdf"}, f"step 3: {lecture_names}"
+    assert lecture_names == {"audio", "slides", "transcript", "summary", "pdf"}, (
+        f"step 3: {lecture_names}"
+    )
     assert lecture_edges == LECTURE_LINEAGE, f"step 3: GraphQL lineage {lecture_edges}"
     training_names, training_edges = lineage(nodes, "training_assets")
     assert training_edges == TRAINING_LINEAGE, f"step 3: GraphQL lineage {training_edges}"

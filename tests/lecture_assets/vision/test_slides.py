@@ -152,3 +152,19 @@ def test_the_deck_round_trips_through_json(tmp_path):
     slide_video(DECK[:2], video)
     deck, _ = slides_of(video, tmp_path)
     assert SlideDeck.from_dict(json.loads(json.dumps(deck.to_dict()))) == deck
+
+
+def test_a_damaged_picture_with_good_sound_gives_no_slides_and_says_why(tmp_path, monkeypatch):
+    from lecture_assets.asr.media import MediaError
+    from lecture_assets.vision import frames
+
+    video = tmp_path / "deck.mp4"
+    slide_video(DECK[:2], video)
+
+    def broken(*args, **kwargs):
+        raise MediaError("deck.mp4: its video could not be decoded (Invalid data).")
+
+    monkeypatch.setattr(frames, "thumbnails", broken)
+    deck, _ = slides_of(video, tmp_path)
+    assert deck.slides == []
+    assert deck.video["error"] == "deck.mp4: its video could not be decoded (Invalid data)."
