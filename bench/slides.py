@@ -20,7 +20,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from throughput import make_lecture, measured  # bench/ is on sys.path when a script here runs
+from throughput import make_lecture, measured, stage_seconds  # bench/ is on sys.path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # for tests.helpers.slides
@@ -78,6 +78,8 @@ def main(minutes: float) -> None:
                 raise SystemExit(f"konspekt failed on {label}: {result['error']}\n{run['stderr']}")
             run["folder"] = Path(tmp) / f"data-{label}" / "lectures" / result["partition"]
             runs[label] = run
+        for label in runs:
+            runs[label]["stages"] = stage_seconds(folder / f"home-{label}", "")
         found = json.loads((runs["ours"]["folder"] / "slides.json").read_text())
         none = json.loads((runs["baseline"]["folder"] / "slides.json").read_text())
     base, ours = runs["baseline"]["seconds"], runs["ours"]["seconds"]
@@ -85,6 +87,10 @@ def main(minutes: float) -> None:
     print(f"baseline (still frame)  konspekt process  {base:7.1f} s")
     print(f"ours (slide video)      konspekt process  {ours:7.1f} s")
     print(f"overhead of slides: {ours / base - 1:+.1%} (goal: at most +15%)")
+    print(f"  {'step (asset metadata)':46s} {'baseline':>9s} {'ours':>9s}")
+    for stage, seconds in runs["ours"]["stages"].items():
+        before = runs["baseline"]["stages"].get(stage, 0.0)
+        print(f"  {stage:46s} {before:8.1f}s {seconds:8.1f}s")
     video_info, ocr = found["video"], found["ocr"]
     print(
         f"slides step: {video_info['seconds']:.1f} s = {video_info['seconds'] / base:.1%} of "

@@ -152,6 +152,7 @@ def stage_seconds(home: Path, key: str) -> dict[str, float]:
 
     timings = {
         "audio": ("decode_s", "audio: ffmpeg decode to 16 kHz mono"),
+        "slides": ("slides_s", "slides: frames, OCR, slide images"),
         "transcript": ("transcribe_s", "transcript: model load, VAD, whisperX ASR"),
         "summary": ("summarize_s", "summary: the notes writer (map, reduce)"),
         "pdf": ("render_s", "pdf: reportlab"),

@@ -36,7 +36,11 @@ READ_WIDTH = 1600  # what Tesseract gets: small print on a 4K slide stays legibl
 # More than MOVING_MIN keyframes, most of them unlike the next: a camera, not slides; sampling
 # between them would decode the whole video.
 MOVING_MIN, MOVING_SHARE = 10, 0.5
-SAME_TEXT = 0.8  # word-sequence similarity of two readings of the same slide
+# Two readings of one slide: their words in the same order (OCR slips aside), and titles alike.
+# A slide of the same template with other bullets ("Example 1", "Example 2") is another slide.
+SAME_TEXT = 0.9
+SAME_LOOK_TEXT = 0.75  # enough when the pictures look the same too (grain changed the reading)
+SAME_TITLE = 0.8
 BUILT_UP = 0.8  # share of a slide's words found in the next shot: the same slide, more bullets
 
 
@@ -219,15 +223,25 @@ def _text(shot: _Shot) -> str:
 
 
 def _same(a: _Shot, b: _Shot, by_text: bool) -> bool:
-    if by_text:
-        return similarity(_text(a), _text(b)) >= SAME_TEXT
-    return changes.difference(a.thumb, b.thumb) <= changes.SAME
+    looks_same = changes.difference(a.thumb, b.thumb) <= changes.CHANGE
+    if not by_text:
+        return looks_same
+    titles = (a.reading.title if a.reading else "", b.reading.title if b.reading else "")
+    if all(titles) and similarity(*titles) < SAME_TITLE:
+        return False
+    text = similarity(_text(a), _text(b))
+    return text >= SAME_TEXT or (looks_same and text >= SAME_LOOK_TEXT)
 
 
 def _continues(previous: _Shot, shot: _Shot, by_text: bool) -> bool:
     if _same(previous, shot, by_text):
         return True
-    return by_text and _built_up(_text(previous), _text(shot))
+    same_title = (
+        previous.reading is not None
+        and shot.reading is not None
+        and similarity(previous.reading.title, shot.reading.title) >= SAME_TITLE
+    )
+    return by_text and same_title and _built_up(_text(previous), _text(shot))
 
 
 def _save(shot: _Shot, number: int, folder: LectureFolder) -> Slide:
