@@ -36,6 +36,7 @@ READ_WIDTH = 1600  # what Tesseract gets: small print on a 4K slide stays legibl
 # More than MOVING_MIN keyframes, most of them unlike the next: a camera, not slides; sampling
 # between them would decode the whole video.
 MOVING_MIN, MOVING_SHARE = 10, 0.5
+STILL_SHARE = 0.7  # ... unless the picture holds still between them (slides changing often)
 # Two readings of one slide: their words in the same order (OCR slips aside), and titles alike.
 # A slide of the same template with other bullets ("Example 1", "Example 2") is another slide.
 SAME_TEXT = 0.9
@@ -112,9 +113,13 @@ def sample(source: Path, duration: float) -> tuple[frames.Frames, dict]:
     end = max(duration, _last(keys))
     if gaps >= 1 and end / len(keys) <= frames.SPARSE_GAP_S:
         pairs = changes.changed_pairs(keys.pixels)
-        if len(pairs) > MOVING_MIN and len(pairs) > MOVING_SHARE * gaps:
-            return keys, {"sampling": "keyframes (moving picture)", "frames": len(keys)}
         windows = [(float(keys.times[i]), float(keys.times[i + 1])) for i in pairs]
+        if (
+            len(pairs) > MOVING_MIN
+            and len(pairs) > MOVING_SHARE * gaps
+            and _moving(source, windows)
+        ):
+            return keys, {"sampling": "keyframes (moving picture)", "frames": len(keys)}
         # After the last keyframe nothing marks a change: that stretch is always looked at.
         windows.append((_last(keys), end))
         parts = [
@@ -126,6 +131,19 @@ def sample(source: Path, duration: float) -> tuple[frames.Frames, dict]:
         return merged, {"sampling": "keyframes + changes", "frames": len(merged)}
     full = frames.thumbnails(source, fps=frames.SPARSE_FPS)
     return full, {"sampling": f"{frames.SPARSE_FPS:g} fps", "frames": len(full)}
+
+
+def _moving(source: Path, windows: list[tuple[float, float]]) -> bool:
+    """Whether the picture keeps moving between keyframes (a camera), judged on three of the
+    stretches: slides that merely change often stand still in between."""
+    step = max(1, len(windows) // 3)
+    still = total = 0
+    for a, b in windows[::step][:3]:
+        part = frames.thumbnails(source, fps=frames.REFINE_FPS, start=a, end=b)
+        moved = len(changes.changed_pairs(part.pixels))
+        total += max(len(part) - 1, 0)
+        still += max(len(part) - 1, 0) - moved
+    return total > 0 and still < STILL_SHARE * total
 
 
 def _ocr_status() -> dict:
@@ -223,7 +241,7 @@ def _text(shot: _Shot) -> str:
 
 
 def _same(a: _Shot, b: _Shot, by_text: bool) -> bool:
-    looks_same = changes.difference(a.thumb, b.thumb) <= changes.CHANGE
+    looks_same = changes.difference(a.thumb, b.thumb) <= changes.SAME
     if not by_text:
         return looks_same
     titles = (a.reading.title if a.reading else "", b.reading.title if b.reading else "")
