@@ -168,3 +168,18 @@ def test_a_damaged_picture_with_good_sound_gives_no_slides_and_says_why(tmp_path
     deck, _ = slides_of(video, tmp_path)
     assert deck.slides == []
     assert deck.video["error"] == "deck.mp4: its video could not be decoded (Invalid data)."
+
+
+def test_slides_changing_every_few_seconds_are_each_found(tmp_path):
+    """Twelve quick slides: nearly every keyframe differs from the next, as in a camera video,
+    but the picture stands still in between, so every change is still placed."""
+    words = ["Arrays", "Lists", "Stacks", "Queues", "Trees", "Heaps", "Tries", "Graphs"]
+    quick = [
+        SlideSpec(f"{words[n % 8]} {n // 8 + 1}", [f"Point {n} about {words[n % 8].lower()}"], 3)
+        for n in range(12)
+    ]
+    video = tmp_path / "quick.mp4"
+    starts = slide_video(quick, video)
+    deck, _ = slides_of(video, tmp_path)
+    assert deck.video["sampling"] == "keyframes + changes"
+    assert_matches(deck, quick, starts)
