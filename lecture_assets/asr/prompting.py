@@ -44,9 +44,12 @@ def spans(deck: SlideDeck | None, duration: float, span_s: float, pcm=None) -> l
     if not deck or not deck.slides:
         return [Span(0.0, duration, "")]
     shown = sorted(
-        (start, end, slide)
-        for slide in deck.slides
-        for start, end in (slide.shown or [(slide.start, slide.end)])
+        (
+            (start, end, slide)
+            for slide in deck.slides
+            for start, end in (slide.shown or [(slide.start, slide.end)])
+        ),
+        key=lambda item: item[:2],
     )
     cuts = [0.0]
     for start, _, _ in shown:

@@ -251,7 +251,8 @@ def _transcribe(
                 result = pipeline.transcribe(
                     pcm[first:last],
                     batch_size=batch_size,
-                    language=spec.language,
+                    # The language the first span found holds for the rest of the lecture.
+                    language=spec.language or language or None,
                     progress_callback=callback,
                 )
             language = language or result.get("language") or ""

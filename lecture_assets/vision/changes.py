@@ -13,9 +13,11 @@ from dataclasses import dataclass
 import numpy as np
 
 PIXEL_DELTA = 20.0  # grey levels (0-255) a cell must change by to count as changed
-CHANGE = 0.01  # share of cells that must change: a new slide or a new bullet line
+# Share of cells that must change: a new bullet line, or one short word of a title and bullet
+# on a sparse slide (~1.1% of the cells of "Arrays 1" -> "Lists 1"); a cursor moves ~0.1%.
+CHANGE = 0.005
 MIN_HOLD_S = 1.5  # a picture shown for less is a transition or an animation, not a slide
-SAME = CHANGE / 2  # two pictures this close are the same picture (no need to read it again)
+SAME = 0.001  # two pictures this close are the same picture (no need to read it again)
 
 
 @dataclass(frozen=True)

@@ -72,8 +72,10 @@ def thumbnails(
         cmd += ["-ss", f"{start:.3f}"]
     if end is not None:
         cmd += ["-to", f"{end:.3f}"]
-    # -copyts keeps the source's clock after a seek, so the times are the video's own.
-    cmd += ["-copyts", "-i", str(source), "-an", "-sn", "-map", "0:v:0"]
+    # -copyts keeps the source's clock after a seek, so the times are the video's own, counted
+    # from the file's start (-start_at_zero: an .mpg's clock starts wherever it likes, the
+    # decoded audio at zero). 0:V:0 is the first real video stream, never cover art.
+    cmd += ["-copyts", "-start_at_zero", "-i", str(source), "-an", "-sn", "-map", "0:V:0"]
     chain = [f"fps={fps}"] if fps else []
     if keyframes_only:
         # At most two a second: some decoders (VP9's) ignore -skip_frame and return every frame.
@@ -102,7 +104,8 @@ def grab(source: Path, at: float, target: Path, width: int) -> None:
     ``target``'s suffix. The input seek jumps to the keyframe before ``at`` and decodes from
     there: a frame costs a fraction of a second however long the video."""
     cmd = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-v", "error", "-y"]
-    cmd += ["-ss", f"{max(at, 0.0):.3f}", "-i", str(source), "-an", "-frames:v", "1"]
+    cmd += ["-ss", f"{max(at, 0.0):.3f}", "-i", str(source), "-map", "0:V:0", "-an"]
+    cmd += ["-frames:v", "1"]
     cmd += ["-vf", f"scale='min({width},iw)':-2:flags=lanczos", "-q:v", "3", str(target)]
     proc = subprocess.run(cmd, capture_output=True, text=True, errors="replace")
     if proc.returncode != 0 or not target.is_file() or target.stat().st_size == 0:

@@ -82,10 +82,10 @@ def find_slides(
         "sample_s": round(time.perf_counter() - started, 2),
     }
     say(f"slides: {len(sampled)} frames examined, {len(found)} still shots")
+    # Each shot is read at the time of its thumbnail: a frame known to decode, and the picture
+    # the shot was judged by.
     shots = [
-        _Shot(
-            s, s.start + min(2.0, s.seconds / 2), sampled.pixels[s.frame], spans=[(s.start, s.end)]
-        )
+        _Shot(s, float(sampled.times[s.frame]), sampled.pixels[s.frame], spans=[(s.start, s.end)])
         for s in found
     ]
     status = _ocr_status()
@@ -95,6 +95,7 @@ def find_slides(
         status["frames_read"] = reads
         if reads:
             status["seconds_per_frame"] = round((time.perf_counter() - read_started) / reads, 3)
+        shots = [s for s in shots if s.picture is not None]  # a frame that could not be read
         if status["available"]:
             shots = [s for s in shots if s.reading and s.reading.readable]
         else:  # no OCR: a frame with something drawn on it may be a slide
@@ -176,19 +177,27 @@ def _read_all(
 
     def look(index: int) -> None:
         shot = shots[index]
-        shot.picture = work / f"{index:04d}.png"
-        frames.grab(source, shot.at, shot.picture, READ_WIDTH)
-        if languages:
-            shot.reading = ocr.read_slide(shot.picture, languages)
+        picture = work / f"{index:04d}.png"
+        try:
+            frames.grab(source, shot.at, picture, READ_WIDTH)
+            if languages:
+                shot.reading = ocr.read_slide(picture, languages)
+        except (MediaError, ocr.OcrUnavailable) as exc:
+            # One unreadable frame costs its shot, not the lecture's slides (or its notes).
+            say(f"slides: skipped the shot at {shot.at:.1f} s: {exc}")
+            shot.reading = None
+            return
+        shot.picture = picture
 
+    rest = unique
     if unique and languages:
         # The first frame settles which language is tried first on the others.
         look(unique[0])
+        rest = unique[1:]
         first = shots[unique[0]].reading
         if first and first.readable:
             languages.sort(key=lambda code: code != first.language)
     workers = max(1, min(4, os.cpu_count() or 1))
-    rest = [i for i in unique if shots[i].picture is None]
     with ThreadPoolExecutor(workers) as pool:
         for done, _ in enumerate(pool.map(look, rest), 1):
             if done % 10 == 0:
@@ -209,8 +218,11 @@ def similarity(a: str, b: str) -> float:
 
 def _built_up(before: str, after: str) -> bool:
     """``after`` holds (nearly) all of ``before``'s words and more: bullets appeared."""
-    old, new = _words(before), set(_words(after))
-    return bool(old) and sum(w in new for w in old) >= BUILT_UP * len(old)
+    old, new = _words(before), _words(after)
+    if not old or len(new) <= len(old):
+        return False
+    seen = set(new)
+    return sum(w in seen for w in old) >= BUILT_UP * len(old)
 
 
 def _group(shots: list[_Shot], by_text: bool) -> list[_Shot]:

@@ -174,8 +174,9 @@ def test_slides_changing_every_few_seconds_are_each_found(tmp_path):
     """Twelve quick slides: nearly every keyframe differs from the next, as in a camera video,
     but the picture stands still in between, so every change is still placed."""
     words = ["Arrays", "Lists", "Stacks", "Queues", "Trees", "Heaps", "Tries", "Graphs"]
+    parts = ["basics", "practice"]
     quick = [
-        SlideSpec(f"{words[n % 8]} {n // 8 + 1}", [f"Point {n} about {words[n % 8].lower()}"], 3)
+        SlideSpec(f"{words[n % 8]}: {parts[n // 8]}", [f"Notes on {words[n % 8].lower()}"], 3)
         for n in range(12)
     ]
     video = tmp_path / "quick.mp4"
