@@ -25,13 +25,11 @@ class SlideSpec:
 
 
 def font(size: int, bold: bool = False):
-    from pathlib import Path as _Path
-
     import matplotlib
     from PIL import ImageFont
 
     name = "DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf"
-    return ImageFont.truetype(str(_Path(matplotlib.get_data_path()) / "fonts" / "ttf" / name), size)
+    return ImageFont.truetype(str(Path(matplotlib.get_data_path()) / "fonts" / "ttf" / name), size)
 
 
 def render(spec: SlideSpec, path: Path, size: tuple[int, int] = (1280, 720)) -> Path:
