@@ -64,8 +64,11 @@ def drawn_lineage(page, names: list[str]) -> tuple[set[str], set[tuple[str, str]
     return {n["name"] for n in nodes}, edges
 
 
-def open_global_lineage(page, base_url: str) -> None:
-    """Lineage in the navigation, every asset group clicked open, laid out to fit the window."""
+def open_global_lineage(page, base_url: str, names: list[str]) -> None:
+    """Lineage in the navigation, every asset group clicked open, laid out to fit the window.
+
+    Returns once every asset in `names` is drawn as a node, or after waiting 30 s for each.
+    """
     from playwright.sync_api import Error
 
     page.goto(f"{base_url}/asset-groups", wait_until="networkidle")
@@ -75,19 +78,25 @@ def open_global_lineage(page, base_url: str) -> None:
     page.get_by_text("Global asset lineage").first.wait_for()
     page.locator("foreignObject").first.wait_for()  # a group box or, if not grouped, an asset
     toggles = page.locator('foreignObject [aria-label="unfold_more"]')
-    for _ in range(10):
+    for _ in range(20):
+        # While the graph lays itself out again after a click it briefly draws no boxes at all,
+        # so "no folded group left" only counts once the boxes are back and it still holds.
+        page.locator("foreignObject").first.wait_for()
+        page.wait_for_timeout(750)
         folded = toggles.count()
         if folded == 0:
             break
-        toggles.first.click()
-        # The graph lays itself out again after each click (longer, the more assets it has):
-        # the next click waits until this one has taken.
+        with contextlib.suppress(Error):
+            toggles.first.click(timeout=5_000)
         for _ in range(40):
             page.wait_for_timeout(250)
             if toggles.count() < folded:
                 break
     # The expanded groups are in the URL now; loading it again fits the graph to the window.
     page.goto(page.url, wait_until="networkidle")
-    page.locator("foreignObject", has_text="transcript").first.wait_for()
+    for name in names:
+        # One missing name is reported by the caller, naming every asset the page lacks.
+        with contextlib.suppress(Error):
+            page.locator("foreignObject", has_text=name).first.wait_for(timeout=30_000)
     page.get_by_role("button", name="Hide navigation").click()
     page.wait_for_timeout(1_000)
