@@ -1,5 +1,5 @@
 """The lecture pipeline as thin assets, one per partition:
-audio + slides -> transcript -> summary -> pdf."""
+audio + slides -> transcript -> summary -> pdf and study_notes; summaries -> course_notes."""
 
 import time
 from datetime import UTC, datetime
@@ -11,7 +11,8 @@ from konspekt.orchestration import HEAVY_POOL, RETRY, follow_upstream, readable_
 from konspekt.watch import display_name
 from lecture_assets.bundled import model_card
 from lecture_assets.checks import transcript_check_specs, transcript_checks
-from lecture_assets.partitions import lecture_partitions
+from lecture_assets.conditions import course_notes_due
+from lecture_assets.partitions import course_partitions, lecture_partitions
 from lecture_assets.records import clock
 from lecture_assets.resources import (
     LectureStorage,
@@ -21,6 +22,12 @@ from lecture_assets.resources import (
 )
 
 GROUP = "lectures"
+COURSES = "courses"
+
+
+def _course_label(source) -> dict:
+    """The lecture's course for the metadata, when it has one."""
+    return {"course": source.course} if source.course else {}
 
 
 @dg.asset(
@@ -30,8 +37,9 @@ GROUP = "lectures"
     retry_policy=RETRY,
 )
 def audio(context: dg.AssetExecutionContext, storage: LectureStorage) -> dg.MaterializeResult:
-    """16 kHz mono WAV decoded from the dropped lecture file."""
-    from lecture_assets.asr.media import extract_audio
+    """16 kHz mono WAV decoded from the dropped lecture file, and listen.webm (Opus), the copy
+    the notes page plays."""
+    from lecture_assets.asr.media import extract_audio, listening_copy
 
     key = context.partition_key
     with readable_failure():
@@ -39,6 +47,8 @@ def audio(context: dg.AssetExecutionContext, storage: LectureStorage) -> dg.Mate
         target = storage.lecture(key).audio
         started = time.perf_counter()
         info = extract_audio(Path(source.path), target, storage.max_minutes * 60 or None)
+        decoded = time.perf_counter() - started
+        listen = listening_copy(target, storage.lecture(key).listen)
     context.log.info(f"decoded {display_name(source.name)}: {clock(info.duration)} of audio")
     return dg.MaterializeResult(
         metadata={
@@ -49,7 +59,10 @@ def audio(context: dg.AssetExecutionContext, storage: LectureStorage) -> dg.Mate
             "codec": info.source_codec,
             "has_video": info.has_video,
             "loudness_dbfs": round(info.dbfs, 1) if info.dbfs > float("-inf") else -999.0,
-            "decode_s": round(time.perf_counter() - started, 2),
+            "decode_s": round(decoded, 2),
+            "listen": dg.MetadataValue.path(str(listen)),
+            "listen_kb": round(listen.stat().st_size / 1024, 1),
+            **_course_label(source),
         }
     )
 
@@ -120,11 +133,16 @@ def transcript(
     """Timed transcript (JSON, text, SRT) of the lecture audio, by whisperX; the words on the
     slides prompt Whisper, so terms are spelled as on screen."""
     from lecture_assets.asr.subtitles import write_outputs
+    from lecture_assets.courses.catalog import vocabulary as course_vocabulary
     from lecture_assets.text import vocabulary
 
     folder = storage.lecture(context.partition_key)
     with readable_failure():
         deck = folder.read_slides()
+    # Terms of the course's earlier lectures: spelled right once, spelled right again.
+    known, earlier = course_vocabulary(storage.layout, context.partition_key)
+    if earlier:
+        context.log.info(f"prompting with the terms of {len(earlier)} earlier lecture(s)")
     reported = [0.0]
 
     def progress(fraction: float) -> None:
@@ -134,7 +152,7 @@ def transcript(
 
     started = time.perf_counter()
     with readable_failure():
-        result = transcriber.transcribe(folder.audio, progress, deck)
+        result = transcriber.transcribe(folder.audio, progress, deck, known)
     elapsed = time.perf_counter() - started
     paths = write_outputs(result, folder)
     preview = "\n".join(f"- `[{clock(s.start)}]` {s.text}" for s in result.segments[:8])
@@ -148,6 +166,8 @@ def transcript(
             "vad": transcriber.vad,
             # Distinct words on the slides: Whisper's prompt where they were shown (asr/prompting)
             "slide_words": len(vocabulary(deck.text, limit=100_000)),
+            "course_words": len(vocabulary("\n".join(known), limit=100_000)),
+            "course_lectures": ", ".join(earlier) or "none",
             "segments": len(result.segments),
             "words": result.word_count,
             "duration_s": round(result.duration, 2),
@@ -221,7 +241,7 @@ def summary(
 def pdf(context: dg.AssetExecutionContext, storage: LectureStorage) -> dg.MaterializeResult:
     """Lecture notes as a PDF: summary, key points, chapters with their slides, key terms and
     the transcript."""
-    from lecture_assets.notes.pdf import NotesInfo, build_pdf
+    from lecture_assets.notes.pdf import build_pdf
 
     key = context.partition_key
     folder = storage.lecture(key)
@@ -231,13 +251,7 @@ def pdf(context: dg.AssetExecutionContext, storage: LectureStorage) -> dg.Materi
         text = folder.read_transcript()
         notes = folder.read_summary()
         deck = folder.read_slides()
-    info = NotesInfo(
-        title=display_name(Path(source.name).stem),
-        source=display_name(source.name),
-        created=datetime.now(UTC).date().isoformat(),
-        models=f"whisper {text.model}; summary {notes.summarizer['backend']} "
-        f"({notes.summarizer['model']})",
-    )
+    info = _notes_info(source, text, notes)
     target = folder.pdf
     started = time.perf_counter()
     pages = build_pdf(target, text, notes, info, deck, folder.path)
@@ -252,4 +266,106 @@ def pdf(context: dg.AssetExecutionContext, storage: LectureStorage) -> dg.Materi
     )
 
 
-lecture_assets = [audio, slides, transcript, summary, pdf]
+@dg.asset(
+    group_name=GROUP,
+    partitions_def=lecture_partitions,
+    retry_policy=RETRY,
+    deps=[transcript, summary, slides],
+    kinds={"html", "markdown", "anki"},
+    automation_condition=follow_upstream(),
+)
+def study_notes(context: dg.AssetExecutionContext, storage: LectureStorage) -> dg.MaterializeResult:
+    """The notes in the formats students study from: notes.html (plays the lecture; every
+    time in it seeks the player), notes.md and notes.apkg (Anki: terms and review questions)."""
+    from konspekt.files import write_text
+    from lecture_assets.notes.anki import LectureCards, write_deck
+    from lecture_assets.notes.markdown import lecture_markdown
+    from lecture_assets.notes.page import build_page
+    from lecture_assets.notes.study import cards
+
+    key = context.partition_key
+    folder = storage.lecture(key)
+    with readable_failure():
+        source = storage.source(key)
+        text = folder.read_transcript()
+        notes = folder.read_summary()
+        deck = folder.read_slides()
+    info = _notes_info(source, text, notes)
+    media = folder.relative(folder.listen) if folder.listen.is_file() else None
+    if media is None:
+        context.log.warning("listen.webm is missing: the notes page has no player")
+    started = time.perf_counter()
+    times = build_page(folder.page, text, notes, info, deck, media)
+    write_text(folder.markdown, lecture_markdown(text, notes, info, deck))
+    label = f"{source.course} — {info.title}" if source.course else info.title
+    count = write_deck(folder.deck, label, [LectureCards(key, label, cards(notes, text))])
+    return dg.MaterializeResult(
+        metadata={
+            "page": dg.MetadataValue.path(str(folder.page)),
+            "markdown": dg.MetadataValue.path(str(folder.markdown)),
+            "anki": dg.MetadataValue.path(str(folder.deck)),
+            "clickable_times": times,
+            "cards": count,
+            "player": media or "none",
+            **_course_label(source),
+            "render_s": round(time.perf_counter() - started, 2),
+        }
+    )
+
+
+def _notes_info(source, text, notes):
+    from lecture_assets.notes.pdf import NotesInfo
+
+    return NotesInfo(
+        title=display_name(Path(source.name).stem),
+        source=display_name(source.name),
+        created=datetime.now(UTC).date().isoformat(),
+        models=f"whisper {text.model}; summary {notes.summarizer['backend']} "
+        f"({notes.summarizer['model']})",
+        course=source.course,
+    )
+
+
+@dg.asset(
+    group_name=COURSES,
+    partitions_def=course_partitions,
+    # Each course reads the notes of its own lectures; which ones only the data folder knows,
+    # so the lineage shows every lecture upstream and course_notes_due picks the course.
+    deps=[dg.AssetDep(summary, partition_mapping=dg.AllPartitionMapping())],
+    kinds={"reportlab", "pdf", "markdown", "anki"},
+    retry_policy=RETRY,
+    automation_condition=course_notes_due(),
+)
+def course_notes(
+    context: dg.AssetExecutionContext, storage: LectureStorage
+) -> dg.MaterializeResult:
+    """A course's notes: course_notes.pdf (a part per lecture in recording order and a merged
+    glossary linked to each lecture and time), course.md and course.apkg (every lecture's
+    cards)."""
+    from lecture_assets.courses.book import build_course
+
+    key = context.partition_key
+    started = time.perf_counter()
+    with readable_failure():
+        result = build_course(storage.layout, key, context.log.info)
+    if not result.lectures:
+        context.log.warning(f"course {result.name} has no lecture with notes yet")
+    order = "\n".join(f"{n}. {title}" for n, title in enumerate(result.titles, 1))
+    return dg.MaterializeResult(
+        metadata={
+            "path": dg.MetadataValue.path(str(result.paths["pdf"])),
+            "markdown": dg.MetadataValue.path(str(result.paths["markdown"])),
+            "anki": dg.MetadataValue.path(str(result.paths["deck"])),
+            "course": result.name,
+            "lectures": result.lectures,
+            "glossary_terms": result.terms,
+            "cards": result.cards,
+            "pages": result.pages,
+            "order": dg.MetadataValue.md(order or "_no lectures with notes_"),
+            "build_s": round(time.perf_counter() - started, 2),
+        }
+    )
+
+
+lecture_assets = [audio, slides, transcript, summary, pdf, study_notes]
+course_assets = [course_notes]

@@ -18,6 +18,7 @@ class Outcome:
     partition: str | None = None
     pdf: str | None = None
     error: str | None = None
+    course: str | None = None
 
 
 def _instance():
@@ -53,20 +54,53 @@ def _failure_message(result) -> str:
     return "The run failed; see the run's logs in the Dagster UI."
 
 
-def process_one(path_arg: str, instance, resources, index: dict[str, str]) -> Outcome:
-    from lecture_assets import intake
-    from lecture_assets.partitions import lecture_partitions
+def process_one(
+    path_arg: str, instance, resources, index: dict[str, str], course: str = ""
+) -> Outcome:
+    from dataclasses import replace
 
-    admission = intake.admit(resources["storage"].layout, Path(path_arg), index)
+    from lecture_assets import intake
+    from lecture_assets.courses.catalog import course_key
+    from lecture_assets.partitions import course_partitions, lecture_partitions
+
+    admission = intake.admit(resources["storage"].layout, Path(path_arg), index, course)
+    named = course or None
     if admission.status == "rejected":
-        return Outcome(path_arg, "failed", error=admission.reason)
+        return Outcome(path_arg, "failed", error=admission.reason, course=named)
     key = admission.key
     if admission.status == "duplicate":
-        return Outcome(path_arg, "duplicate", partition=key)
+        return Outcome(path_arg, "duplicate", partition=key, course=named)
     if not instance.has_dynamic_partition(lecture_partitions.name, key):
         instance.add_dynamic_partitions(lecture_partitions.name, [key])
+    tags = {"konspekt/source": "cli"}
+    if course:
+        tags["konspekt/course"] = course_key(course)
+        if not instance.has_dynamic_partition(course_partitions.name, tags["konspekt/course"]):
+            instance.add_dynamic_partitions(course_partitions.name, [tags["konspekt/course"]])
     print(f"konspekt: processing {path_arg} as {key}", file=sys.stderr)
-    return run_partition(path_arg, key, instance, resources, {"konspekt/source": "cli"})
+    return replace(run_partition(path_arg, key, instance, resources, tags), course=named)
+
+
+def run_course(course: str, instance, resources) -> tuple[bool, str]:
+    """Materialize the course's notes in this process: (success, the PDF or the error)."""
+    import dagster as dg
+
+    from lecture_assets.assets import course_assets
+    from lecture_assets.courses.catalog import course_key
+
+    key = course_key(course)
+    result = dg.materialize(
+        course_assets,
+        instance=instance,
+        partition_key=key,
+        resources=resources,
+        raise_on_error=False,
+        tags={"konspekt/source": "cli", "konspekt/course": key},
+        run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
+    )
+    if not result.success:
+        return False, _failure_message(result)
+    return True, str(resources["storage"].layout.course(key).pdf)
 
 
 def run_partition(label: str, key: str, instance, resources, tags: dict[str, str]) -> Outcome:
@@ -133,6 +167,12 @@ def main(argv: list[str] | None = None) -> int:
     process.add_argument(
         "files", nargs="+", metavar="FILE", help="recordings, or folders of recordings"
     )
+    process.add_argument(
+        "--course",
+        default="",
+        metavar="NAME",
+        help="file the recordings under this course and write its course notes",
+    )
     backfill = commands.add_parser(
         "backfill",
         help="reprocess registered lectures in one process (models loaded once)",
@@ -165,8 +205,10 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if args.command == "process":
         index = intake.fingerprint_index(resources["storage"].layout)
+        course = " ".join(args.course.split())
         outcomes = (
-            process_one(path_arg, instance, resources, index) for path_arg in expand(args.files)
+            process_one(path_arg, instance, resources, index, course)
+            for path_arg in expand(args.files)
         )
     else:
         outcomes = backfill_runs(args, instance, resources)
@@ -178,6 +220,12 @@ def main(argv: list[str] | None = None) -> int:
         else:
             detail = outcome.pdf or outcome.error or f"same content as {outcome.partition}"
             print(f"{outcome.status:9} {outcome.input}: {detail}", flush=True)
+    if args.command == "process" and course:
+        # After its lectures, so the course notes hold every one that got notes.
+        print(f"konspekt: writing the notes of course {course}", file=sys.stderr)
+        built, detail = run_course(course, instance, resources)
+        print(f"konspekt: course {course}: {detail}", file=sys.stderr)
+        failed |= not built
     return 1 if failed else 0
 
 

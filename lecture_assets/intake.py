@@ -8,8 +8,6 @@ the same outcome from both; each then adds the Dagster partition in its own way.
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,12 +18,9 @@ from konspekt.watch import display_name
 from lecture_assets.asr.media import MediaError, check_media
 from lecture_assets.layout import Layout, LectureFolder
 from lecture_assets.records import SourceRecord
+from lecture_assets.text import slugify
 
 FINGERPRINT_CHARS = 10
-SLUG_CHARS = 48
-
-_LATIN = "a b v g d e e zh z i y k l m n o p r s t u f kh ts ch sh shch - y - e yu ya i yi ye g u"
-_CYRILLIC = dict(zip("абвгдеёжзийклмнопрстуфхцчшщъыьэюяіїєґў", _LATIN.split(), strict=True))
 
 
 @dataclass(frozen=True)
@@ -37,9 +32,10 @@ class Admission:
     reason: str | None = None  # for a rejected file: one sentence saying why
 
 
-def admit(layout: Layout, path: Path, index: dict[str, str]) -> Admission:
-    """Probe, fingerprint, name and register ``path``; ``index`` (fingerprint -> key, from
-    :func:`fingerprint_index`) learns the new lecture, so a batch sees its own duplicates."""
+def admit(layout: Layout, path: Path, index: dict[str, str], course: str = "") -> Admission:
+    """Probe, fingerprint, name and register ``path`` (in ``course``, if one); ``index``
+    (fingerprint -> key, from :func:`fingerprint_index`) learns the new lecture, so a batch
+    sees its own duplicates."""
     try:
         check_media(path)  # before anything is registered
         digest = fingerprint(path)
@@ -53,25 +49,12 @@ def admit(layout: Layout, path: Path, index: dict[str, str]) -> Admission:
     if first != key:
         return Admission("duplicate", key=first)
     try:
-        register(layout.lecture(key), path, digest)
+        register(layout.lecture(key), path, digest, course)
     except OSError as exc:  # a read-only or full data folder
         reason = f"{display_name(path.name)} could not be registered in {layout.lectures} "
         return Admission("rejected", reason=reason + f"({exc.strerror or exc}).")
     index[digest] = key  # only now: a failed registration is no lecture to be a copy of
     return Admission("admitted", key=key)
-
-
-def slugify(text: str) -> str:
-    """ASCII slug: Cyrillic transliterated, accents dropped, anything else becomes '-'."""
-    text = "".join(_CYRILLIC.get(c, c) if c.islower() else _upper_translit(c) for c in text)
-    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
-    return slug[:SLUG_CHARS].rstrip("-")
-
-
-def _upper_translit(char: str) -> str:
-    lower = char.lower()
-    return _CYRILLIC[lower].capitalize() if lower in _CYRILLIC else char
 
 
 def partition_key(file_name: str, fingerprint: str) -> str:
@@ -85,18 +68,22 @@ def fingerprint(path: Path) -> str:
     return sha256_of(path)
 
 
-def register(folder: LectureFolder, source: Path, digest: str) -> SourceRecord:
-    """Record key -> source idempotently (rewritten only if the source moved)."""
+def register(folder: LectureFolder, source: Path, digest: str, course: str = "") -> SourceRecord:
+    """Record key -> source idempotently (rewritten only if the source moved or its course
+    changed)."""
     existing = folder.read_source()
     resolved = str(source.resolve())
-    if existing and existing.path == resolved:
+    if existing and existing.path == resolved and existing.course == course:
         return existing
+    stat = source.stat()
     record = SourceRecord(
         path=resolved,
         name=source.name,
         fingerprint=digest,
-        size=source.stat().st_size,
+        size=stat.st_size,
         registered_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        course=course,
+        recorded_at=datetime.fromtimestamp(stat.st_mtime, UTC).isoformat(timespec="seconds"),
     )
     write_json(folder.source, record.to_dict())
     return record

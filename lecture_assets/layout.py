@@ -71,6 +71,25 @@ class LectureFolder:
     def pdf(self) -> Path:
         return self.path / "notes.pdf"
 
+    @property
+    def page(self) -> Path:
+        """The notes page that plays the lecture (notes/page.py)."""
+        return self.path / "notes.html"
+
+    @property
+    def markdown(self) -> Path:
+        return self.path / "notes.md"
+
+    @property
+    def deck(self) -> Path:
+        """Anki cards of the glossary and the review questions."""
+        return self.path / "notes.apkg"
+
+    @property
+    def listen(self) -> Path:
+        """A small Opus copy of the sound that every browser plays, for the notes page."""
+        return self.path / "listen.webm"
+
     def read_source(self) -> SourceRecord | None:
         if not self.source.is_file():
             return None
@@ -87,8 +106,36 @@ class LectureFolder:
 
 
 @dataclass(frozen=True)
+class CourseFolder:
+    """``<data_dir>/courses/<course key>/``: the notes of a whole course."""
+
+    path: Path
+
+    @property
+    def key(self) -> str:
+        return self.path.name
+
+    @property
+    def pdf(self) -> Path:
+        return self.path / "course_notes.pdf"
+
+    @property
+    def markdown(self) -> Path:
+        return self.path / "course.md"
+
+    @property
+    def deck(self) -> Path:
+        return self.path / "course.apkg"
+
+    @property
+    def record(self) -> Path:
+        """Which lectures' notes the course files were built from (courses/catalog.py)."""
+        return self.path / "course.json"
+
+
+@dataclass(frozen=True)
 class Layout:
-    """The data folder: the inbox and one folder per lecture."""
+    """The data folder: the inbox, one folder per lecture and one per course."""
 
     root: Path
     inbox: Path
@@ -104,6 +151,13 @@ class Layout:
 
     def lecture(self, key: str) -> LectureFolder:
         return LectureFolder(self.lectures / key)
+
+    @property
+    def courses(self) -> Path:
+        return self.root / "courses"
+
+    def course(self, key: str) -> CourseFolder:
+        return CourseFolder(self.courses / key)
 
     def registered(self) -> list[LectureFolder]:
         """Every lecture folder that holds a source record, in key order."""

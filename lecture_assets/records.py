@@ -21,13 +21,16 @@ class SourceRecord:
     fingerprint: str
     size: int
     registered_at: str
+    course: str = ""  # the course's name as the user wrote it (inbox folder or --course)
+    recorded_at: str = ""  # the file's modification time: the course orders lectures by it
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> SourceRecord:
-        return cls(**data)
+        known = {f: data[f] for f in cls.__dataclass_fields__ if f in data}
+        return cls(**known)
 
 
 @dataclass(frozen=True)

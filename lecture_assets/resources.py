@@ -60,6 +60,7 @@ class WhisperTranscriber(dg.ConfigurableResource):
         wav: Path,
         progress: Callable[[float], None] | None = None,
         slides: SlideDeck | None = None,
+        known: list[str] | tuple[str, ...] = (),
     ) -> Transcript:
         from lecture_assets.asr.transcribe import transcribe_file
 
@@ -73,6 +74,7 @@ class WhisperTranscriber(dg.ConfigurableResource):
             self.batch_size or None,
             progress,
             slides,
+            known,
         )
 
 

@@ -1,13 +1,15 @@
 """The inbox sensor: a dropped file becomes a `lectures` partition and one run of the job."""
 
 import time
+import warnings
 
 import dagster as dg
 
 from konspekt.watch import Arrivals, display_name, scan
 from lecture_assets import intake
 from lecture_assets.asr.media import MEDIA_EXTENSIONS
-from lecture_assets.partitions import lecture_partitions
+from lecture_assets.courses.catalog import course_key, course_of
+from lecture_assets.partitions import course_partitions, lecture_partitions
 from lecture_assets.resources import LectureStorage
 
 lecture_job = dg.define_asset_job(
@@ -38,7 +40,13 @@ def inbox_sensor(context: dg.SensorEvaluationContext, storage: LectureStorage) -
         if tick.ready
         else set()
     )
+    courses = (
+        set(context.instance.get_dynamic_partitions(course_partitions.name))
+        if tick.ready
+        else set()
+    )
     new_keys: list[str] = []
+    new_courses: list[str] = []
     run_requests: list[dg.RunRequest] = []
     started = time.monotonic()
     for done, rel in enumerate(tick.ready):
@@ -49,8 +57,9 @@ def inbox_sensor(context: dg.SensorEvaluationContext, storage: LectureStorage) -
             continue
         tick.seen[rel] = tick.current[rel]
         name = display_name(rel)
+        course = course_of(rel)  # inbox/<course>/.../file
         try:
-            admission = intake.admit(layout, layout.inbox / rel, index)
+            admission = intake.admit(layout, layout.inbox / rel, index, course)
         except Exception as exc:  # one bad file must never fail the tick for the others
             admission = intake.Admission("rejected", reason=f"{name} could not be admitted: {exc}")
         if admission.status == "rejected":
@@ -60,21 +69,26 @@ def inbox_sensor(context: dg.SensorEvaluationContext, storage: LectureStorage) -
         if admission.status == "duplicate":
             context.log.info(f"{name} has the same content as lecture {key}; not processed again")
             continue
-        context.log.info(f"{name} -> lecture {key}")
+        context.log.info(f"{name} -> lecture {key}" + (f" of course {course}" if course else ""))
         if key not in known:
             known.add(key)
             new_keys.append(key)
+        tags = {"konspekt/source": name}
+        if course:
+            tags["konspekt/course"] = course_key(course)
+            if tags["konspekt/course"] not in courses:
+                courses.add(tags["konspekt/course"])
+                new_courses.append(tags["konspekt/course"])
         # run_key makes a repeated evaluation (or a cursor reset) a no-op for Dagster.
-        run_requests.append(
-            dg.RunRequest(run_key=key, partition_key=key, tags={"konspekt/source": name})
-        )
+        run_requests.append(dg.RunRequest(run_key=key, partition_key=key, tags=tags))
 
+    requests = []
+    if new_keys:
+        requests.append(lecture_partitions.build_add_request(new_keys))
+    if new_courses:
+        requests.append(course_partitions.build_add_request(new_courses))
     return dg.SensorResult(
-        run_requests=run_requests,
-        dynamic_partitions_requests=[lecture_partitions.build_add_request(new_keys)]
-        if new_keys
-        else [],
-        cursor=tick.cursor(),
+        run_requests=run_requests, dynamic_partitions_requests=requests, cursor=tick.cursor()
     )
 
 
@@ -83,5 +97,20 @@ lecture_automation_sensor = dg.AutomationConditionSensorDefinition(
     target=dg.AssetSelection.groups("lectures"),
     default_status=dg.DefaultSensorStatus.RUNNING,
     minimum_interval_seconds=30,
-    description="Re-materializes transcript, summary and pdf when something upstream changes.",
+    description="Re-materializes transcript, summary, pdf and study_notes when something "
+    "upstream changes.",
 )
+
+
+with warnings.catch_warnings():
+    # use_user_code_server is beta; the warning would print on every load of the location.
+    warnings.simplefilter("ignore", dg.BetaWarning)
+    course_automation_sensor = dg.AutomationConditionSensorDefinition(
+        "course_automation_sensor",
+        target=dg.AssetSelection.groups("courses"),
+        default_status=dg.DefaultSensorStatus.RUNNING,
+        minimum_interval_seconds=30,
+        # course_notes_due reads the data folder, which only the code server sees.
+        use_user_code_server=True,
+        description="Rebuilds a course's notes when one of its lectures gets new notes.",
+    )

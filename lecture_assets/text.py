@@ -5,11 +5,16 @@ no stopwords)."""
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
 from lecture_assets.records import Segment
+
+SLUG_CHARS = 48
+_LATIN = "a b v g d e e zh z i y k l m n o p r s t u f kh ts ch sh shch - y - e yu ya i yi ye g u"
+_CYRILLIC = dict(zip("абвгдеёжзийклмнопрстуфхцчшщъыьэюяіїєґў", _LATIN.split(), strict=True))
 
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+(?=\S)")
 _WORD = re.compile(r"[^\W\d_](?:[^\W\d_'-]*[^\W\d_])?")
@@ -164,3 +169,32 @@ def vocabulary(text: str, limit: int = 60) -> list[str]:
         if len(found) == limit:
             break
     return found
+
+
+def slugify(text: str) -> str:
+    """ASCII slug: Cyrillic transliterated, accents dropped, anything else becomes '-'."""
+    text = "".join(_CYRILLIC.get(c, c) if c.islower() else _upper_translit(c) for c in text)
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    return slug[:SLUG_CHARS].rstrip("-")
+
+
+def _upper_translit(char: str) -> str:
+    lower = char.lower()
+    return _CYRILLIC[lower].capitalize() if lower in _CYRILLIC else char
+
+
+def locate(text: str, sentences: list[Sentence], language: str = "en") -> float | None:
+    """The start of the sentence sharing most content words with ``text`` (a review answer,
+    say), or None when none shares a third of them: where the lecture says it."""
+    stop = stopwords(language)
+    wanted = {stem(w, language) for w in words(text) if w not in stop}
+    if not wanted:
+        return None
+    best, best_share = None, 1 / 3
+    for sentence in sentences:
+        found = {stem(w, language) for w in words(sentence.text)}
+        share = len(wanted & found) / len(wanted)
+        if share > best_share:
+            best, best_share = sentence.start, share
+    return best

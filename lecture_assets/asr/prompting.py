@@ -27,22 +27,34 @@ class Span:
     prompt: str  # empty: no slide on screen
 
 
-def prompt_for(texts: list[str]) -> str:
-    """The distinct content words of ``texts`` (slide titles and lines), comma-separated.
+def prompt_for(texts: list[str], known: list[str] | tuple[str, ...] = ()) -> str:
+    """The distinct content words of ``texts`` (slide titles and lines), then of ``known``
+    (the course's terms from its earlier lectures) while room is left, comma-separated.
 
     Measured on tests/fixtures/slides_lecture.mp4: WER 0.243 without a prompt, 0.144 with
     this one. A list with no full stops costs the transcript its sentences (Whisper writes
     in its prompt's style); titles as sentences of their own pulled in the wrong name.
     """
     words = vocabulary("\n".join(texts), MAX_WORDS)
+    if known and len(words) < MAX_WORDS:
+        seen = {w.lower() for w in words}
+        extra = [w for w in vocabulary("\n".join(known), MAX_WORDS * 2) if w.lower() not in seen]
+        words += extra[: MAX_WORDS - len(words)]
     return ", ".join(words) + "." if words else ""
 
 
-def spans(deck: SlideDeck | None, duration: float, span_s: float, pcm=None) -> list[Span]:
+def spans(
+    deck: SlideDeck | None,
+    duration: float,
+    span_s: float,
+    pcm=None,
+    known: list[str] | tuple[str, ...] = (),
+) -> list[Span]:
     """Consecutive spans covering ``[0, duration)``, cut at slide changes, each at least
-    ``span_s`` long (the last may be shorter); ``pcm`` (16 kHz) moves each cut to a pause."""
+    ``span_s`` long (the last may be shorter); ``pcm`` (16 kHz) moves each cut to a pause.
+    ``known`` words fill each span's prompt after its slides' words."""
     if not deck or not deck.slides:
-        return [Span(0.0, duration, "")]
+        return [Span(0.0, duration, prompt_for([], known))]
     shown = sorted(
         (
             (start, end, slide)
@@ -63,7 +75,7 @@ def spans(deck: SlideDeck | None, duration: float, span_s: float, pcm=None) -> l
             for start, end, slide in shown
             if min(end, b) - max(start, a) > 0
         ]
-        result.append(Span(a, b, prompt_for(list(dict.fromkeys(on_screen)))))
+        result.append(Span(a, b, prompt_for(list(dict.fromkeys(on_screen)), known)))
     return result
 
 

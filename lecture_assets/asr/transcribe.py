@@ -188,15 +188,17 @@ def transcribe_file(
     batch_size: int | None = None,
     progress: Callable[[float], None] | None = None,
     slides: SlideDeck | None = None,
+    known: list[str] | tuple[str, ...] = (),
 ) -> Transcript:
     """Plan (detect the language, choose the model), then transcribe a 16 kHz mono WAV.
     The words of the ``slides`` shown in each stretch prompt Whisper there, so terms on
-    screen are spelled as on screen (asr/prompting.py)."""
+    screen are spelled as on screen (asr/prompting.py); ``known`` terms (the course's
+    earlier lectures) fill the rest of each prompt."""
     from lecture_assets.asr.media import load_pcm
 
     pcm = load_pcm(wav)
     spec = plan(pcm, model, device, language, vad, models_dir)
-    return _transcribe(pcm, spec, batch_size, progress, slides)
+    return _transcribe(pcm, spec, batch_size, progress, slides, known)
 
 
 def transcribe(
@@ -217,6 +219,7 @@ def _transcribe(
     batch_size: int | None = None,
     progress: Callable[[float], None] | None = None,
     slides: SlideDeck | None = None,
+    known: list[str] | tuple[str, ...] = (),
 ) -> Transcript:
     from dataclasses import replace
 
@@ -229,7 +232,7 @@ def _transcribe(
     if batch_size is None:
         batch_size = 16 if spec.device.startswith("cuda") else 8
     # Spans of a full batch of windows or more, each prompted with its slides' words.
-    parts = spans(slides, duration, WINDOW_S * batch_size, pcm)
+    parts = spans(slides, duration, WINDOW_S * batch_size, pcm, known)
     segments: list[Segment] = []
     language = spec.language or ""
     options = pipeline.options  # cached across lectures: each span's prompt is set, then reset

@@ -19,6 +19,7 @@ HEADINGS = {
         "language": "Language",
         "slides": "Slides",
         "slide": "Slide",
+        "course": "Course",
     },
     "ru": {
         "summary": "Краткое содержание",
@@ -38,6 +39,7 @@ HEADINGS = {
         "language": "Язык",
         "slides": "Слайды",
         "slide": "Слайд",
+        "course": "Курс",
     },
 }
 

@@ -24,6 +24,8 @@ class NotesInfo:
     source: str
     created: str  # date shown on the cover, e.g. 2026-11-25
     models: str
+    course: str = ""  # "Algorithms, lecture 2" when the lecture belongs to a course
+    subject: str = ""  # the PDF's subject field; "Lecture notes: <source>" when empty
 
 
 @cache
@@ -45,7 +47,7 @@ def register_fonts() -> str:
     return FONT
 
 
-def _styles():
+def styles():
     from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 
     base = getSampleStyleSheet()
@@ -65,7 +67,7 @@ def _styles():
     }
 
 
-class _NotesDoc:
+class NotesDoc:
     """A SimpleDocTemplate that files headings into the outline and the table of contents."""
 
     @staticmethod
@@ -102,7 +104,7 @@ class _NotesDoc:
             pagesize=A4,
             title=info.title,
             author="konspekt",
-            subject=f"Lecture notes: {info.source}",
+            subject=info.subject or f"Lecture notes: {info.source}",
             leftMargin=2.2 * cm,
             rightMargin=2.2 * cm,
             topMargin=2 * cm,
@@ -144,7 +146,7 @@ def build_pdf(
     from reportlab.platypus.tableofcontents import TableOfContents
 
     register_fonts()
-    st = _styles()
+    st = styles()
     h = headings(summary.language)
     chapters = summary.chapters
     groups = paragraphs(transcript, breaks=[c.start for c in chapters[1:]])
@@ -177,6 +179,7 @@ def build_pdf(
             [para(h["duration"], "meta"), para(clock(transcript.duration), "meta")],
             [para(h["date"], "meta"), para(info.created, "meta")],
             [para(h["models"], "meta"), para(info.models, "meta")],
+            *([[para(h["course"], "meta"), para(info.course, "meta")]] if info.course else []),
         ],
         colWidths=[2.5 * cm, 13.5 * cm],
         style=TableStyle(
@@ -261,7 +264,7 @@ def build_pdf(
         )
 
     with atomic_path(target) as tmp:
-        pages = _NotesDoc.build(tmp, story, info)
+        pages = NotesDoc.build(tmp, story, info)
     return pages
 
 

@@ -1,0 +1,1 @@
+"""Courses: the lectures filed under one name, their notes together, their vocabulary shared."""
