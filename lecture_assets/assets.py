@@ -301,7 +301,7 @@ def study_notes(context: dg.AssetExecutionContext, storage: LectureStorage) -> d
     count = write_deck(folder.deck, label, [LectureCards(key, label, cards(notes, text))])
     return dg.MaterializeResult(
         metadata={
-            "page": dg.MetadataValue.path(str(folder.page)),
+            "path": dg.MetadataValue.path(str(folder.page)),  # the notes page
             "markdown": dg.MetadataValue.path(str(folder.markdown)),
             "anki": dg.MetadataValue.path(str(folder.deck)),
             "clickable_times": times,

@@ -35,7 +35,7 @@ ROOT = REPO
 DOCKER = ROOT / "docker"
 LECTURE_MP4 = ROOT / "tests" / "fixtures" / "lecture.mp4"
 BIN = Path(sys.executable).parent
-LECTURE_ASSETS = ("audio", "slides", "transcript", "summary", "pdf")
+LECTURE_ASSETS = ("audio", "slides", "transcript", "summary", "pdf", "study_notes")
 
 
 @dataclass

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 CHROMIUM = Path("/usr/bin/chromium")  # Debian's package: scripts/install-system-packages.sh
@@ -100,3 +102,47 @@ def open_global_lineage(page, base_url: str, names: list[str]) -> None:
             page.locator("foreignObject", has_text=name).first.wait_for(timeout=30_000)
     page.get_by_role("button", name="Hide navigation").click()
     page.wait_for_timeout(1_000)
+
+
+@contextlib.contextmanager
+def notes_page(path: Path) -> Iterator[tuple[object, list[str]]]:
+    """A notes.html opened from disk in headless Chromium, its media loaded; yields the page
+    and the list of every URL it requests."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.helpers import system
+
+    if not CHROMIUM.exists():
+        system.missing(f"Chromium ({CHROMIUM})")
+    with sync_playwright() as pw:
+        # Headless Chromium has no one to make the gesture its autoplay rule asks for.
+        args = [*CHROMIUM_ARGS, "--autoplay-policy=no-user-gesture-required"]
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=args)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            requests: list[str] = []
+            page.on("request", lambda request: requests.append(request.url))
+            page.goto(path.as_uri())
+            poll(page, "document.getElementById('player').readyState", lambda v: v >= 1)
+            yield page, requests
+        finally:
+            browser.close()
+
+
+def poll(page, expression: str, done, limit_s: float = 10.0):
+    """``expression``'s value once ``done`` accepts it, or the last one after ``limit_s``.
+
+    Not ``page.wait_for_function``: it evaluates its predicate with eval, which the notes
+    page's Content-Security-Policy refuses (as it should)."""
+    deadline = time.monotonic() + limit_s
+    value = page.evaluate(expression)
+    while not done(value) and time.monotonic() < deadline:
+        page.wait_for_timeout(100)
+        value = page.evaluate(expression)
+    return value
+
+
+def player_time_near(page, seconds: float) -> float:
+    """The player's time once within 1 s of ``seconds`` (or the last one seen, after 10 s)."""
+    now = "document.getElementById('player').currentTime"
+    return poll(page, now, lambda value: abs(value - seconds) < 1.0)

@@ -10,14 +10,27 @@ import pytest
 from pypdf import PdfReader
 
 from lecture_assets import intake
-from lecture_assets.assets import audio, lecture_assets, pdf, slides, summary, transcript
+from lecture_assets.assets import (
+    audio,
+    lecture_assets,
+    pdf,
+    slides,
+    study_notes,
+    summary,
+    transcript,
+)
 from lecture_assets.bundled import QWEN_1_5B, TINY_EN
 from lecture_assets.definitions import defs
 from lecture_assets.partitions import lecture_partitions
 from tests.helpers.media import FIXTURES, copy_lecture, make_media
+from tests.helpers.study import anki_notes
 from tests.helpers.system import missing
+from tests.helpers.ui import notes_page, player_time_near
 
 pytestmark = pytest.mark.slow
+
+# The README shows it: the notes page of the slide lecture, as the pipeline wrote it.
+NOTES_SCREENSHOT = Path(__file__).parents[2] / "test-artifacts" / "notes" / "slide_lecture.png"
 
 ARTIFACTS = [
     "audio.wav",
@@ -28,6 +41,10 @@ ARTIFACTS = [
     "subtitles.vtt",
     "summary.json",
     "notes.pdf",
+    "listen.webm",
+    "notes.html",
+    "notes.md",
+    "notes.apkg",
 ]
 
 
@@ -150,6 +167,31 @@ def test_slide_lecture_notes_show_the_slides_in_their_chapters(instance, storage
         assert chapters_at < text.index(f"Slide {number} ·") < transcript_at
         assert title in text
     assert materialized_metadata(result, pdf)["slides"] == 4
+
+    # The notes page plays the lecture: a chapter's time seeks the player to the chapter.
+    assert materialized_metadata(result, study_notes)["clickable_times"] >= len(notes.chapters)
+    last = notes.chapters[-1]
+    with notes_page(folder.page) as (page, requests):
+        # Away from the chapter first (a short lecture may have one chapter, starting at 0).
+        paragraph = page.locator("#transcript [data-start]").last
+        later = float(paragraph.get_attribute("data-start"))
+        assert later > last.start + 10
+        paragraph.click()
+        assert abs(player_time_near(page, later) - later) < 1.0
+        page.locator(f"#chapters h3 [data-start='{round(last.start, 3)!r}']").first.click()
+        assert abs(player_time_near(page, last.start) - last.start) < 1.0
+        page.evaluate("window.scrollTo(0, 0)")
+        page.wait_for_timeout(300)
+        NOTES_SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=NOTES_SCREENSHOT)
+    inside = folder.path.as_uri() + "/"
+    assert requests and [url for url in requests if not url.startswith(inside)] == []
+    assert inside + "listen.webm" in requests
+    markdown = folder.markdown.read_text()
+    assert all(f"(slides/00{n}.jpg)" in markdown for n in (1, 2, 3, 4))
+    cards = anki_notes(folder.deck)
+    assert len(cards) == materialized_metadata(result, study_notes)["cards"] > 0
+    assert {c["lecture"] for c in cards} == {"Algorithms 3"}
 
 
 def test_silence_fails_the_speech_check_and_blocks_the_notes(instance, storage, resources):

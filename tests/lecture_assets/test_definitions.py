@@ -11,7 +11,7 @@ from tests.helpers import REPO
 ROOT = REPO
 
 
-def test_lineage_is_audio_and_slides_then_transcript_summary_pdf():
+def test_lineage_is_audio_and_slides_then_transcript_summary_notes_then_the_course():
     graph = defs.resolve_asset_graph()
     parents = {
         key.to_user_string(): {p.to_user_string() for p in graph.get(key).parent_keys}
@@ -23,15 +23,22 @@ def test_lineage_is_audio_and_slides_then_transcript_summary_pdf():
         "transcript": {"audio", "slides"},  # the slides' words prompt Whisper
         "summary": {"transcript", "slides"},
         "pdf": {"summary", "slides"},
+        "study_notes": {"transcript", "summary", "slides"},
+        "course_notes": {"summary"},  # every lecture's: the course picks its own (courses/)
     }
-    assert all(graph.get(k).partitions_def.name == "lectures" for k in graph.get_all_asset_keys())
+    partitions = {
+        key.to_user_string(): graph.get(key).partitions_def.name
+        for key in graph.get_all_asset_keys()
+    }
+    assert partitions.pop("course_notes") == "courses"
+    assert set(partitions.values()) == {"lectures"}
 
 
 def test_sensors_run_by_default():
     assert inbox_sensor.default_status == dg.DefaultSensorStatus.RUNNING
     assert inbox_sensor.minimum_interval_seconds == 15
-    automation = defs.get_sensor_def("lecture_automation_sensor")
-    assert automation.default_status == dg.DefaultSensorStatus.RUNNING
+    for name in ("lecture_automation_sensor", "course_automation_sensor"):
+        assert defs.get_sensor_def(name).default_status == dg.DefaultSensorStatus.RUNNING
 
 
 def test_workspace_locations_load_without_heavy_imports():

@@ -1,14 +1,18 @@
 """The newcomer's path for real: `make run`, a dropped file, the sensor, the UI in a browser,
-a backfill, a retrain and automation, through the webserver and daemon a user runs.
+a backfill, a retrain, automation and a course's notes, through the webserver and daemon a
+user runs.
 
 Each step fails with a message naming it. Run alone with `pytest tests/system -s`; skip with
 `-m "not system"`."""
 
+import json
 import re
 
 import pytest
+from pypdf import PdfReader
 
 from tests.helpers import system
+from tests.helpers.media import copy_lecture
 from tests.helpers.platform import (
     ARTIFACTS,
     ASSET_NODES,
@@ -18,7 +22,9 @@ from tests.helpers.platform import (
     MATERIALIZATIONS,
     PARTITIONS,
     RUN,
+    RUNS,
     WORKSPACE,
+    in_flight,
     key_input,
     metadata,
     pdf_path,
@@ -36,10 +42,16 @@ LECTURE_LINEAGE = {
     ("slides", "summary"),
     ("summary", "pdf"),
     ("slides", "pdf"),
+    ("transcript", "study_notes"),
+    ("summary", "study_notes"),
+    ("slides", "study_notes"),
+    ("summary", "course_notes"),
 }
+LECTURE_ASSETS = {"audio", "slides", "transcript", "summary", "pdf", "study_notes"}
 TRAINING_LINEAGE = {("mnist_dataset", "trained_model"), ("trained_model", "training_log")}
 RUN_TIMEOUT_S = 300
 AUTOMATION_TIMEOUT_S = 240
+COURSE_TIMEOUT_S = 480  # a lecture through the pipeline, then the course sensor's next pass
 # Enough training to produce a checkpoint in seconds; the accuracy gate is not under test here.
 QUICK_TRAINING = {"epochs": 1, "max_batches": 5, "device": "cpu", "min_val_accuracy": 0.0}
 
@@ -124,7 +136,7 @@ def test_step1_platform_serves_both_code_locations_with_sensors_on(platform):
         location = loaded.get(name) or {}
         assert location.get("__typename") == "RepositoryLocation", f"step 1: {name}: {location}"
     states = sensors(platform)
-    for name in ("inbox_sensor", "lecture_automation_sensor"):
+    for name in ("inbox_sensor", "lecture_automation_sensor", "course_automation_sensor"):
         assert states.get(name) == "RUNNING", f"step 1: {name} is not on by default: {states}"
 
 
@@ -154,9 +166,7 @@ def test_step3_ui_shows_lineage_partitions_and_running_sensor(platform, dropped)
 
     nodes = asset_nodes(platform)
     lecture_names, lecture_edges = lineage(nodes, "lecture_assets")
-    assert lecture_names == {"audio", "slides", "transcript", "summary", "pdf"}, (
-        f"step 3: {lecture_names}"
-    )
+    assert lecture_names == {*LECTURE_ASSETS, "course_notes"}, f"step 3: {lecture_names}"
     assert lecture_edges == LECTURE_LINEAGE, f"step 3: GraphQL lineage {lecture_edges}"
     training_names, training_edges = lineage(nodes, "training_assets")
     assert training_edges == TRAINING_LINEAGE, f"step 3: GraphQL lineage {training_edges}"
@@ -219,7 +229,8 @@ def test_step4a_backfill_of_two_partitions(platform, dropped):
     lecture_names, _ = lineage(asset_nodes(platform), "lecture_assets")
     params = {
         "partitionNames": keys,
-        "assetSelection": [key_input(a) for a in sorted(lecture_names)],
+        # The lecture-partitioned assets: course_notes is partitioned by course.
+        "assetSelection": [key_input(a) for a in sorted(lecture_names - {"course_notes"})],
         "title": "system test backfill",
     }
     result = platform.gql(LAUNCH_BACKFILL, {"params": params})["launchPartitionBackfill"]
@@ -304,3 +315,48 @@ def test_step5_new_transcript_flows_to_summary_and_pdf(platform, dropped):
             f"step 5: summary/pdf run {follow['runId']} was not started by the automation: {follow}"
         )
     assert pdf.stat().st_mtime_ns > pdf_mtime, f"step 5: {pdf} was not rewritten"
+
+
+def test_step6_a_courses_new_lecture_rebuilds_its_course_notes_by_itself(platform, dropped):
+    """Recordings in inbox/<course>/ are that course's lectures; a later one re-materializes
+    course_notes through the course automation sensor, without a click."""
+    from lecture_assets.layout import Layout
+
+    course = Layout.of(platform.data).course("biology-101")
+
+    def drop(name: str, extra: bytes) -> None:
+        staged = copy_lecture(platform.data.parent / "staging", name, extra)
+        target = platform.inbox / "Biology 101" / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        staged.rename(target)  # a finished copy appears at once, as the sensor expects
+
+    def built_with(count: int):
+        def check():
+            event = latest(platform, "course_notes", "biology-101")
+            if not event or not course.record.is_file():
+                return None
+            lectures = json.loads(course.record.read_text())["lectures"]
+            return event if len(lectures) == count else None
+
+        return check
+
+    drop("week 1.mp4", b"course lecture 1")
+    first = wait_for(built_with(1), COURSE_TIMEOUT_S, interval=5)
+    assert first, f"step 6: no course_notes of biology-101 after one lecture; {in_flight(platform)}"
+    drop("week 2.mp4", b"course lecture 2")
+    second = wait_for(built_with(2), COURSE_TIMEOUT_S, interval=5)
+    assert second, (
+        f"step 6: course_notes not rebuilt with the second lecture; {in_flight(platform)}"
+    )
+    assert int(second["timestamp"]) > int(first["timestamp"])
+    run = finished(platform, "step 6", second["runId"])
+    assert tag(run, "dagster/sensor_name") == "course_automation_sensor", f"step 6: {run}"
+    text = " ".join(" ".join(p.extract_text() for p in PdfReader(course.pdf).pages).split())
+    assert "Lecture 1: week 1" in text and "Lecture 2: week 2" in text
+    lecture_runs = platform.gql(
+        RUNS, {"filter": {"tags": [{"key": "konspekt/course", "value": "biology-101"}]}}
+    )["runsOrError"]["results"]
+    assert {tag(r, "konspekt/source") for r in lecture_runs} >= {
+        "Biology 101/week 1.mp4",
+        "Biology 101/week 2.mp4",
+    }

@@ -4,7 +4,6 @@ keeps every request inside the lecture folder and prints untrusted text literall
 from __future__ import annotations
 
 import subprocess
-import time
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
@@ -28,7 +27,7 @@ from lecture_assets.records import (
 )
 from tests.helpers import system
 from tests.helpers.slides import SlideSpec, render
-from tests.helpers.ui import CHROMIUM, CHROMIUM_ARGS
+from tests.helpers.ui import CHROMIUM, CHROMIUM_ARGS, player_time_near, poll
 
 REPO = Path(__file__).parents[3]
 ARTIFACTS = REPO / "test-artifacts" / "notes"
@@ -173,53 +172,33 @@ class _Tags(HTMLParser):
         return [attrs for _, attrs in self.tags if name in attrs]
 
 
-def _poll(page, expression: str, done, limit_s: float = 10.0):
-    """``expression``'s value once ``done`` accepts it, or the last one after ``limit_s``.
-
-    Not ``page.wait_for_function``: it evaluates its predicate with eval, which the page's
-    Content-Security-Policy refuses (as it should).
-    """
-    deadline = time.monotonic() + limit_s
-    value = page.evaluate(expression)
-    while not done(value) and time.monotonic() < deadline:
-        page.wait_for_timeout(100)
-        value = page.evaluate(expression)
-    return value
-
-
-def _wait_near(page, seconds: float) -> float:
-    """The player's time once it is within 1 s of ``seconds`` (or the last seen, after 10 s)."""
-    now = "document.getElementById('player').currentTime"
-    return _poll(page, now, lambda value: abs(value - seconds) < 1.0)
-
-
 def test_clicked_times_seek_the_recording_and_nothing_leaves_the_folder(lecture, browser):
     page = browser.new_page()
     requests: list[str] = []
     page.on("request", lambda request: requests.append(request.url))
     page.goto(lecture.page.as_uri())
-    assert _poll(page, "document.getElementById('player').readyState", lambda v: v >= 1) >= 1
+    assert poll(page, "document.getElementById('player').readyState", lambda v: v >= 1) >= 1
     assert page.evaluate("document.getElementById('player').duration") == pytest.approx(60, abs=1)
 
     last = page.locator("#chapters h3 [data-start]").last
     assert float(last.get_attribute("data-start")) == 40.2
     last.click()
-    assert abs(_wait_near(page, 40.2) - 40.2) < 1.0
+    assert abs(player_time_near(page, 40.2) - 40.2) < 1.0
 
     paragraph = page.locator("#transcript .para").nth(1)
     assert paragraph.get_attribute("id") == "p1"
     start = float(paragraph.get_attribute("data-start"))
     assert start == 20.5
     paragraph.click()
-    assert abs(_wait_near(page, start) - start) < 1.0
-    assert _poll(page, "document.getElementById('p1').className", lambda v: "now" in v.split())
+    assert abs(player_time_near(page, start) - start) < 1.0
+    assert poll(page, "document.getElementById('p1').className", lambda v: "now" in v.split())
     assert page.locator(".para.now").count() == 1
     assert not page.evaluate("document.getElementById('player').paused")
 
     # The keyboard does what a click does: Enter on a glossary time seeks to it.
     page.locator("#glossary [data-start='50.0']").focus()
     page.keyboard.press("Enter")
-    assert abs(_wait_near(page, 50.0) - 50.0) < 1.0
+    assert abs(player_time_near(page, 50.0) - 50.0) < 1.0
     page.close()
 
     folder = lecture.folder.as_uri() + "/"
@@ -234,7 +213,7 @@ def test_screenshot_shows_the_slide_on_screen_at_the_play_time(lecture, browser)
     for chapter, picture in [(2, "slides/001.jpg"), (1, "slides/002.jpg")]:
         page.locator("#chapters h3 [data-start]").nth(chapter).click()
         loaded = f"{shown}.complete && {shown}.naturalWidth > 0 && {shown}.src"
-        assert _poll(page, loaded, lambda src, p=picture: str(src).endswith(p)).endswith(picture)
+        assert poll(page, loaded, lambda src, p=picture: str(src).endswith(p)).endswith(picture)
     page.evaluate("window.scrollTo(0, 0)")
     page.wait_for_timeout(300)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
@@ -249,9 +228,9 @@ def test_a_link_to_a_moment_opens_the_page_there(lecture, browser):
     """notes.md and the course notes link to notes.html#t=<seconds>."""
     page = browser.new_page()
     page.goto(lecture.page.as_uri() + "#t=40.2")
-    assert abs(_wait_near(page, 40.2) - 40.2) < 1.0
+    assert abs(player_time_near(page, 40.2) - 40.2) < 1.0
     page.evaluate("location.hash = '#t=20.5'")
-    assert abs(_wait_near(page, 20.5) - 20.5) < 1.0
+    assert abs(player_time_near(page, 20.5) - 20.5) < 1.0
     page.close()
 
 
