@@ -150,20 +150,23 @@ def stage_seconds(home: Path, key: str) -> dict[str, float]:
     """Each asset's own timing, as recorded in its materialization metadata."""
     import dagster as dg
 
-    timings = {
-        "audio": ("decode_s", "audio: ffmpeg decode to 16 kHz mono"),
-        "slides": ("slides_s", "slides: frames, OCR, slide images"),
-        "transcript": ("transcribe_s", "transcript: model load, VAD, whisperX ASR"),
-        "summary": ("summarize_s", "summary: the notes writer (map, reduce)"),
-        "pdf": ("render_s", "pdf: reportlab"),
-    }
+    timings = [
+        ("audio", "decode_s", "audio: ffmpeg decode to 16 kHz mono"),
+        ("audio", "listen_s", "audio: listen.webm for the notes page"),
+        ("slides", "slides_s", "slides: frames, OCR, slide images"),
+        ("transcript", "transcribe_s", "transcript: model load, VAD, whisperX ASR"),
+        ("summary", "summarize_s", "summary: the notes writer (map, reduce)"),
+        ("pdf", "render_s", "pdf: reportlab"),
+        ("study_notes", "render_s", "study_notes: notes.html, notes.md, notes.apkg"),
+    ]
     os.environ["DAGSTER_HOME"] = str(home)
     stages = {}
     with dg.DagsterInstance.get() as instance:
-        for asset, (field, label) in timings.items():
+        for asset, field, label in timings:
             event = instance.get_latest_materialization_event(dg.AssetKey(asset))
             metadata = event.asset_materialization.metadata
-            stages[label] = float(metadata[field].value)
+            if field in metadata:  # a run from before the field existed lacks it
+                stages[label] = float(metadata[field].value)
     return stages
 
 

@@ -49,6 +49,7 @@ def audio(context: dg.AssetExecutionContext, storage: LectureStorage) -> dg.Mate
         info = extract_audio(Path(source.path), target, storage.max_minutes * 60 or None)
         decoded = time.perf_counter() - started
         listen = listening_copy(target, storage.lecture(key).listen)
+        encoded = time.perf_counter() - started - decoded
     context.log.info(f"decoded {display_name(source.name)}: {clock(info.duration)} of audio")
     return dg.MaterializeResult(
         metadata={
@@ -62,6 +63,7 @@ def audio(context: dg.AssetExecutionContext, storage: LectureStorage) -> dg.Mate
             "decode_s": round(decoded, 2),
             "listen": dg.MetadataValue.path(str(listen)),
             "listen_kb": round(listen.stat().st_size / 1024, 1),
+            "listen_s": round(encoded, 2),
             **_course_label(source),
         }
     )
