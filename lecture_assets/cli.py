@@ -213,23 +213,29 @@ def main(argv: list[str] | None = None) -> int:
     else:
         outcomes = backfill_runs(args, instance, resources)
     failed = False
+    courses: list[str] = []  # of the lectures that got new notes
     for outcome in outcomes:
         failed |= outcome.status == "failed"
+        if outcome.status == "ok" and outcome.course:
+            courses.append(outcome.course)
         if args.json:
             print(json.dumps(asdict(outcome), ensure_ascii=False), flush=True)
         else:
             detail = outcome.pdf or outcome.error or f"same content as {outcome.partition}"
             print(f"{outcome.status:9} {outcome.input}: {detail}", flush=True)
-    if args.command == "process" and course:
-        # After its lectures, so the course notes hold every one that got notes.
-        print(f"konspekt: writing the notes of course {course}", file=sys.stderr)
-        built, detail = run_course(course, instance, resources)
-        print(f"konspekt: course {course}: {detail}", file=sys.stderr)
+    # After their lectures, so each course's notes hold every lecture that got new notes.
+    for name in dict.fromkeys(courses):
+        print(f"konspekt: writing the notes of course {name}", file=sys.stderr)
+        built, detail = run_course(name, instance, resources)
+        print(f"konspekt: course {name}: {detail}", file=sys.stderr)
         failed |= not built
     return 1 if failed else 0
 
 
 def backfill_runs(args, instance, resources):
+    from dataclasses import replace
+
+    from lecture_assets.courses.catalog import course_key
     from lecture_assets.partitions import lecture_partitions
 
     keys = backfill_keys(instance, args.keys, args.all, args.missing)
@@ -241,7 +247,11 @@ def backfill_runs(args, instance, resources):
             yield Outcome(key, "failed", partition=key, error=f"No lecture {key} is registered.")
             continue
         print(f"konspekt: backfill {number}/{len(keys)}: {key}", file=sys.stderr)
-        yield run_partition(key, key, instance, resources, tags)
+        record = resources["storage"].lecture(key).read_source()
+        course = record.course if record else ""
+        lecture_tags = {**tags, "konspekt/course": course_key(course)} if course else tags
+        outcome = run_partition(key, key, instance, resources, lecture_tags)
+        yield replace(outcome, course=course or None)
 
 
 def _backfill_id() -> str:

@@ -14,7 +14,7 @@ import dagster as dg
 
 from konspekt.errors import KonspektError
 from konspekt.settings import Settings
-from lecture_assets.courses.catalog import outdated
+from lecture_assets.courses.catalog import by_course, outdated
 from lecture_assets.layout import Layout
 
 
@@ -37,7 +37,12 @@ class CourseNotesOutdated(dg.AutomationCondition):
             context.log.warning(f"course notes not checked: {exc}")
             return dg.AutomationResult(context, context.get_empty_subset())
         layout = Layout.of(settings.data_dir, settings.inbox)
-        due = {k for k in candidates.expensively_compute_partition_keys() if outdated(layout, k)}
+        courses = by_course(layout)  # one pass over the lectures for all courses
+        due = {
+            k
+            for k in candidates.expensively_compute_partition_keys()
+            if outdated(layout, k, courses.get(k, []))
+        }
         return dg.AutomationResult(
             context, candidates.compute_intersection_with_partition_keys(due)
         )

@@ -63,22 +63,35 @@ def _natural(name: str) -> list:
     return [int(p) if p.isdigit() else p.casefold() for p in re.split(r"(\d+)", name)]
 
 
-def members(layout: Layout, key: str) -> list[Member]:
-    """The course's lectures in recording order: the file's modification time (cp -p, rsync
-    and camera imports keep it), then the name, so "week 2" follows "week 1" in one copy."""
-    found = []
+def by_course(layout: Layout) -> dict[str, list[Member]]:
+    """Every course's lectures in recording order: the file's modification time (cp -p, rsync
+    and camera imports keep it), then the name in natural order ("week 2" before "week 10").
+    One pass over the data folder, however many courses."""
+    found: dict[str, list] = {}
     for folder in layout.registered():
         record = folder.read_source()
-        if record and record.course and course_key(record.course) == key:
-            found.append(
-                (record.recorded_at or record.registered_at, _natural(record.name), folder, record)
+        if record and record.course:
+            when = record.recorded_at or record.registered_at
+            found.setdefault(course_key(record.course), []).append(
+                (when, _natural(record.name), folder, record)
             )
-    found.sort(key=lambda item: (item[0], item[1]))
-    return [Member(n, folder, record) for n, (_, _, folder, record) in enumerate(found, 1)]
+    return {
+        key: [
+            Member(n, folder, record)
+            for n, (_, _, folder, record) in enumerate(sorted(items, key=lambda i: i[:2]), 1)
+        ]
+        for key, items in found.items()
+    }
+
+
+def members(layout: Layout, key: str) -> list[Member]:
+    """The course's lectures in recording order (see :func:`by_course`)."""
+    return by_course(layout).get(key, [])
 
 
 def course_name(lectures: list[Member], key: str) -> str:
-    return next((m.source.course for m in lectures), key)
+    """The course's name as its first lecture's folder spells it, printable."""
+    return display_name(next((m.source.course for m in lectures), key))
 
 
 def stamps(lectures: list[Member]) -> dict[str, int]:
@@ -101,10 +114,11 @@ def built_from(layout: Layout, key: str) -> dict[str, int] | None:
         return None
 
 
-def outdated(layout: Layout, key: str) -> bool:
+def outdated(layout: Layout, key: str, lectures: list[Member] | None = None) -> bool:
     """True when a lecture of the course has notes newer than (or missing from) the course's
-    files, or lost its notes since: the condition that rebuilds the course by itself."""
-    current = stamps(members(layout, key))
+    files, or lost its notes since: the condition that rebuilds the course by itself.
+    ``lectures``: the course's, when the caller has them (:func:`by_course`)."""
+    current = stamps(members(layout, key) if lectures is None else lectures)
     if not current:
         return False  # nothing to write about yet
     return built_from(layout, key) != current or not layout.course(key).pdf.is_file()

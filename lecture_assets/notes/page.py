@@ -60,7 +60,7 @@ summary{cursor:pointer;font-weight:600}
 """
 
 # Reads nothing the lecture wrote except data-start attributes and the JSON block below it.
-_SCRIPT = """
+_SCRIPT = r"""
 (() => {
   const player = document.getElementById('player');
   if (!player) return;

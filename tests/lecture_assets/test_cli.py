@@ -41,6 +41,7 @@ def test_process_json_reports_each_input_in_order(tmp_path):
         "partition": None,
         "pdf": None,
         "error": "missing.mp4 was not found.",
+        "course": None,
     }
     assert lecture["status"] == "ok" and Path(lecture["pdf"]).is_file()
     assert duplicate["status"] == "duplicate" and duplicate["partition"] == lecture["partition"]
@@ -71,7 +72,8 @@ def test_backfill_reprocesses_registered_lectures_as_tagged_runs(tmp_path):
     proc = run_cli(tmp_path, "--json", "--all", command="backfill", env=EXTRACTIVE)
     assert proc.returncode == 0, proc.stderr[-2000:]
     (line,) = [json.loads(x) for x in proc.stdout.splitlines()]
-    assert line == {"input": key, "status": "ok", "partition": key, "pdf": str(pdf), "error": None}
+    expected = {"input": key, "status": "ok", "partition": key, "pdf": str(pdf), "error": None}
+    assert line == {**expected, "course": None}
     assert pdf.stat().st_mtime_ns > first_pdf
     assert f"backfill 1/1: {key}" in proc.stderr
 
@@ -107,6 +109,7 @@ def test_a_document_renamed_mp4_is_refused_before_it_becomes_a_lecture(tmp_path)
         "partition": None,
         "pdf": None,
         "error": "notes.mp4 is not a readable video or audio file.",
+        "course": None,
     }
     assert not (tmp_path / "data" / "lectures").exists()
     with dg.DagsterInstance.from_config(str(tmp_path / "home")) as instance:

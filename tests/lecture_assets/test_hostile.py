@@ -69,6 +69,7 @@ def test_folder_of_bad_and_good_files(tmp_path, hostile_folder):
         "partition": outcomes["jfk.mp3"]["partition"],
         "pdf": None,
         "error": None,
+        "course": None,
     }
     odd = outcomes[ODD_NAME]
     assert odd["status"] == "ok" and odd["partition"].startswith("lektsiya-1-quotes-v2-")
