@@ -21,6 +21,8 @@ VAD_VARIABLE = "KONSPEKT_VAD"
 SUMMARIZER_VARIABLE = "KONSPEKT_SUMMARIZER"
 LLM_MODEL_VARIABLE = "KONSPEKT_LLM_MODEL"
 MODELS_DIR_VARIABLE = "KONSPEKT_MODELS_DIR"
+MNIST_SOURCE_VARIABLE = "KONSPEKT_MNIST_SOURCE"
+ARTIFACTS_VARIABLE = "KONSPEKT_ARTIFACTS"
 MODELS_FOLDER = "models"  # under the data dir, unless KONSPEKT_MODELS_DIR says otherwise
 DEFAULT_MODELS_DIR = Path("data") / MODELS_FOLDER
 
@@ -39,6 +41,8 @@ class Settings:
     summarizer: str = "llm"
     llm_model: str = "bundled"
     models_dir: str = ""  # empty: <data_dir>/models, where bundled weights are assembled
+    mnist_source: str = ""  # empty: <data_dir>/mnist; or another folder, http(s)://, s3://
+    artifacts: str = ""  # s3://bucket/prefix: every artifact is also uploaded there
 
     @property
     def models_path(self) -> str:
@@ -55,7 +59,6 @@ class Settings:
 
         return cls(
             data_dir=get(DATA_DIR_VARIABLE, defaults.data_dir),
-            inbox=get(INBOX_VARIABLE, defaults.inbox),
             max_minutes=_minutes(get(MAX_MINUTES_VARIABLE, str(defaults.max_minutes))),
             whisper_model=get(WHISPER_MODEL_VARIABLE, defaults.whisper_model),
             device=get(DEVICE_VARIABLE, defaults.device),
@@ -64,6 +67,11 @@ class Settings:
             summarizer=get(SUMMARIZER_VARIABLE, defaults.summarizer),
             llm_model=get(LLM_MODEL_VARIABLE, defaults.llm_model),
             models_dir=get(MODELS_DIR_VARIABLE, defaults.models_dir),
+            mnist_source=_location(
+                MNIST_SOURCE_VARIABLE, get(MNIST_SOURCE_VARIABLE, ""), ("http://", "https://")
+            ),
+            artifacts=_s3_only(ARTIFACTS_VARIABLE, get(ARTIFACTS_VARIABLE, "")),
+            inbox=_location(INBOX_VARIABLE, get(INBOX_VARIABLE, defaults.inbox)),
         )
 
 
@@ -77,3 +85,21 @@ def _minutes(text: str) -> float:
             f"{MAX_MINUTES_VARIABLE} must be a number of minutes (0 for no limit), not {text!r}."
         )
     return value
+
+
+def _location(variable: str, text: str, schemes: tuple[str, ...] = ()) -> str:
+    """A folder, or an ``s3://bucket[/prefix]`` URL, or one of ``schemes``."""
+    if "://" not in text:
+        return text
+    if text.startswith(schemes) and len(text.split("://", 1)[1]) > 0:
+        return text
+    if text.startswith("s3://") and text[5:].split("/", 1)[0]:
+        return text.rstrip("/")
+    allowed = ", ".join(["a folder", *[f"{s}..." for s in schemes]]) + " or s3://bucket/prefix"
+    raise SettingsError(f"{variable} must be {allowed}, not {text!r}.")
+
+
+def _s3_only(variable: str, text: str) -> str:
+    if text and not (text.startswith("s3://") and text[5:].split("/", 1)[0]):
+        raise SettingsError(f"{variable} must look like s3://bucket/prefix, not {text!r}.")
+    return text.rstrip("/")

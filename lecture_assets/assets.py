@@ -7,6 +7,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from konspekt.errors import KonspektError
 from konspekt.orchestration import HEAVY_POOL, RETRY, follow_upstream, readable_failure
 from konspekt.watch import display_name
 from lecture_assets.bundled import model_card
@@ -23,6 +24,19 @@ from lecture_assets.resources import (
 
 GROUP = "lectures"
 COURSES = "courses"
+
+
+def _published(storage: LectureStorage, paths: list[Path]) -> dict:
+    """Upload the step's files to KONSPEKT_ARTIFACTS when set; their s3:// URLs as metadata.
+    An upload that fails fails the step (the files are kept locally) and is retried."""
+    try:
+        urls = storage.publish([p for p in paths if p.is_file()])
+    except KonspektError as exc:
+        raise dg.Failure(description=str(exc), metadata={"error": str(exc)}) from None
+    if not urls:
+        return {}
+    listing = "\n".join(f"- `{url}`" for url in urls.values())
+    return {"s3_url": next(iter(urls.values())), "uploaded": dg.MetadataValue.md(listing)}
 
 
 def _course_label(source) -> dict:
@@ -93,6 +107,7 @@ def slides(
     for stale in folder.slides_dir.glob("*.jpg") if folder.slides_dir.is_dir() else []:
         if stale not in kept:  # images of an earlier run that found more slides
             stale.unlink(missing_ok=True)
+    uploaded = _published(storage, [path, *(folder.path / s.image for s in deck.slides)])
     ocr = deck.ocr
     if "error" in deck.video:
         context.log.warning(f"no slides: {deck.video['error']}")
@@ -115,6 +130,7 @@ def slides(
             "frames_examined": int(deck.video.get("frames", 0)),
             "slides_s": float(deck.video.get("seconds", 0.0)),
             "preview": dg.MetadataValue.md(preview or "_no slides_"),
+            **uploaded,
         }
     )
 
@@ -157,6 +173,7 @@ def transcript(
         result = transcriber.transcribe(folder.audio, progress, deck, known)
     elapsed = time.perf_counter() - started
     paths = write_outputs(result, folder)
+    uploaded = _published(storage, list(paths.values()))
     preview = "\n".join(f"- `[{clock(s.start)}]` {s.text}" for s in result.segments[:8])
     card = model_card(result.model)
     return dg.MaterializeResult(
@@ -176,6 +193,7 @@ def transcript(
             "transcribe_s": round(elapsed, 2),
             "real_time_factor": round(result.duration / elapsed, 1) if elapsed else 0.0,
             "preview": dg.MetadataValue.md(preview or "_no speech detected_"),
+            **uploaded,
         },
         check_results=transcript_checks(result),
     )
@@ -205,6 +223,7 @@ def summary(
         result = summarizer.build(progress=context.log.info).summarize(text, deck)
     path = write_json(folder.summary, result.to_dict())
     elapsed = time.perf_counter() - started
+    uploaded = _published(storage, [path])
     info = result.summarizer
     chapters = "\n".join(
         f"- {clock(c.start)}–{clock(c.end)} **{c.title}**" for c in result.chapters
@@ -228,6 +247,7 @@ def summary(
             # Wall time over the lecture's length: 0.15 means 9 s of notes per minute of audio.
             "time_ratio": round(elapsed / text.duration, 3) if text.duration else 0.0,
             "abstract": dg.MetadataValue.md(f"{result.abstract}\n\n{points}\n\n{chapters}"),
+            **uploaded,
         }
     )
 
@@ -257,13 +277,16 @@ def pdf(context: dg.AssetExecutionContext, storage: LectureStorage) -> dg.Materi
     target = folder.pdf
     started = time.perf_counter()
     pages = build_pdf(target, text, notes, info, deck, folder.path)
+    render_s = time.perf_counter() - started
+    uploaded = _published(storage, [target])
     return dg.MaterializeResult(
         metadata={
             "path": dg.MetadataValue.path(str(target)),
             "pages": pages,
             "slides": len(deck.slides),
             "size_kb": round(target.stat().st_size / 1024, 1),
-            "render_s": round(time.perf_counter() - started, 2),
+            "render_s": round(render_s, 2),
+            **uploaded,
         }
     )
 
@@ -301,6 +324,8 @@ def study_notes(context: dg.AssetExecutionContext, storage: LectureStorage) -> d
     write_text(folder.markdown, lecture_markdown(text, notes, info, deck))
     label = f"{source.course} — {info.title}" if source.course else info.title
     count = write_deck(folder.deck, label, [LectureCards(key, label, cards(notes, text))])
+    render_s = time.perf_counter() - started
+    uploaded = _published(storage, [folder.page, folder.markdown, folder.deck, folder.listen])
     return dg.MaterializeResult(
         metadata={
             "path": dg.MetadataValue.path(str(folder.page)),  # the notes page
@@ -310,7 +335,8 @@ def study_notes(context: dg.AssetExecutionContext, storage: LectureStorage) -> d
             "cards": count,
             "player": media or "none",
             **_course_label(source),
-            "render_s": round(time.perf_counter() - started, 2),
+            "render_s": round(render_s, 2),
+            **uploaded,
         }
     )
 
@@ -353,6 +379,8 @@ def course_notes(
     if not result.lectures:
         context.log.warning(f"course {result.name} has no lecture with notes yet")
     order = "\n".join(f"{n}. {title}" for n, title in enumerate(result.titles, 1))
+    folder = storage.layout.course(key)
+    uploaded = _published(storage, [*result.paths.values(), folder.record])
     return dg.MaterializeResult(
         metadata={
             "path": dg.MetadataValue.path(str(result.paths["pdf"])),
@@ -365,6 +393,7 @@ def course_notes(
             "pages": result.pages,
             "order": dg.MetadataValue.md(order or "_no lectures with notes_"),
             "build_s": round(time.perf_counter() - started, 2),
+            **uploaded,
         }
     )
 

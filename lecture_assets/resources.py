@@ -8,21 +8,44 @@ from pathlib import Path
 import dagster as dg
 
 from konspekt.errors import KonspektError
-from konspekt.settings import DEFAULT_MODELS_DIR, Settings
+from konspekt.objects import S3Location
+from konspekt.settings import ARTIFACTS_VARIABLE, DEFAULT_MODELS_DIR, INBOX_VARIABLE, Settings
 from lecture_assets.layout import Layout, LectureFolder
 from lecture_assets.records import SlideDeck, SourceRecord, Transcript
 
+S3_MIRROR = "inbox-s3"  # under the data folder: the S3 inbox's objects, as fetched
+
 
 class LectureStorage(dg.ConfigurableResource):
-    """Where lectures arrive (the inbox) and where their artifacts are written."""
+    """Where lectures arrive (the inbox) and where their artifacts are written (and uploaded)."""
 
     data_dir: str = "data"
-    inbox: str = ""  # empty: <data_dir>/inbox
+    inbox: str = ""  # empty: <data_dir>/inbox; s3://bucket/prefix: an S3 inbox
     max_minutes: float = 300.0  # refuse recordings longer than this (0: no limit)
+    artifacts: str = ""  # s3://bucket/prefix: every artifact is uploaded there too
 
     @property
     def layout(self) -> Layout:
-        return Layout.of(self.data_dir, self.inbox)
+        # An S3 inbox's objects are fetched into a local mirror before admission.
+        inbox = Path(self.data_dir) / S3_MIRROR if self.remote_inbox else self.inbox
+        return Layout.of(self.data_dir, inbox)
+
+    @property
+    def remote_inbox(self) -> S3Location | None:
+        """The S3 inbox, when KONSPEKT_INBOX is an s3:// URL."""
+        if not self.inbox.startswith("s3://"):
+            return None
+        return S3Location.parse(self.inbox, INBOX_VARIABLE)
+
+    def publish(self, paths: list[Path]) -> dict[str, str]:
+        """Upload ``paths`` (files of the data folder) to KONSPEKT_ARTIFACTS, at the same place
+        under its prefix; returns name -> s3:// URL, or nothing when no bucket is configured."""
+        if not self.artifacts:
+            return {}
+        from konspekt.objects import upload_many
+
+        location = S3Location.parse(self.artifacts, ARTIFACTS_VARIABLE)
+        return upload_many(paths, self.layout.root, location, ARTIFACTS_VARIABLE)
 
     @property
     def inbox_dir(self) -> Path:
@@ -40,7 +63,8 @@ class LectureStorage(dg.ConfigurableResource):
         if record is None:
             raise KonspektError(
                 f"Partition {key} has no registered source file; drop the file into "
-                f"{self.inbox_dir} or run `konspekt process FILE`."
+                f"{self.inbox if self.remote_inbox else self.inbox_dir} or run "
+                "`konspekt process FILE`."
             )
         return record
 
@@ -118,7 +142,10 @@ def lecture_resources(settings: Settings) -> dict[str, dg.ConfigurableResource]:
     # and the settings were read (and checked) once, in konspekt.settings.
     return {
         "storage": LectureStorage(
-            data_dir=settings.data_dir, inbox=settings.inbox, max_minutes=settings.max_minutes
+            data_dir=settings.data_dir,
+            inbox=settings.inbox,
+            max_minutes=settings.max_minutes,
+            artifacts=settings.artifacts,
         ),
         "transcriber": WhisperTranscriber(
             model=settings.whisper_model,

@@ -1,11 +1,13 @@
 """The inbox sensor: a dropped file becomes a `lectures` partition and one run of the job."""
 
+import hashlib
 import time
 import warnings
 
 import dagster as dg
 
-from konspekt.watch import Arrivals, display_name, scan
+from konspekt.errors import KonspektError
+from konspekt.watch import Arrivals, display_name, is_candidate, scan
 from lecture_assets import intake
 from lecture_assets.asr.media import MEDIA_EXTENSIONS
 from lecture_assets.courses.catalog import course_key, course_of
@@ -30,9 +32,22 @@ ADMIT_BUDGET_S = 3.0
     default_status=dg.DefaultSensorStatus.RUNNING,
     description="Registers each new, fully copied file in the inbox as a lecture and processes it.",
 )
-def inbox_sensor(context: dg.SensorEvaluationContext, storage: LectureStorage) -> dg.SensorResult:
+def inbox_sensor(
+    context: dg.SensorEvaluationContext, storage: LectureStorage
+) -> dg.SensorResult | dg.SkipReason:
     layout = storage.layout
-    tick = Arrivals.of(scan(layout.inbox, MEDIA_EXTENSIONS), context.cursor)
+    remote = storage.remote_inbox
+    try:
+        objects = remote_objects(remote) if remote else {}
+    except KonspektError as exc:  # an unreachable bucket: say so, keep the cursor, try again
+        context.log.warning(str(exc))
+        return dg.SkipReason(str(exc))
+    found = (
+        {rel: (info.size, _etag_number(info.etag)) for rel, info in objects.items()}
+        if remote
+        else scan(layout.inbox, MEDIA_EXTENSIONS)
+    )
+    tick = Arrivals.of(found, context.cursor)
     index = intake.fingerprint_index(layout) if tick.ready else {}
     # One query for all keys: asking per file cost ~1 ms each, 10 s for 10,000 new files.
     known = (
@@ -58,6 +73,14 @@ def inbox_sensor(context: dg.SensorEvaluationContext, storage: LectureStorage) -
         tick.seen[rel] = tick.current[rel]
         name = display_name(rel)
         course = course_of(rel)  # inbox/<course>/.../file
+        if remote:  # fetched into the local mirror, then admitted like a dropped file
+            try:
+                fetch_object(remote, rel, layout.inbox / rel, objects[rel])
+            except KonspektError as exc:  # a network hiccup: the next tick tries again
+                context.log.warning(f"{name} not fetched yet: {exc}")
+                del tick.seen[rel]
+                tick.pending[rel] = tick.current[rel]
+                continue
         try:
             admission = intake.admit(layout, layout.inbox / rel, index, course)
         except Exception as exc:  # one bad file must never fail the tick for the others
@@ -90,6 +113,34 @@ def inbox_sensor(context: dg.SensorEvaluationContext, storage: LectureStorage) -
     return dg.SensorResult(
         run_requests=run_requests, dynamic_partitions_requests=requests, cursor=tick.cursor()
     )
+
+
+def remote_objects(location) -> dict:
+    """The S3 inbox's candidate objects (key -> size and ETag), as scan() sees a folder."""
+    from konspekt.objects import list_objects
+    from konspekt.settings import INBOX_VARIABLE
+
+    return {
+        rel: info
+        for rel, info in list_objects(location, INBOX_VARIABLE).items()
+        if is_candidate(rel.rsplit("/", 1)[-1], MEDIA_EXTENSIONS)
+        and not any(part.startswith(".") for part in rel.split("/"))
+    }
+
+
+def _etag_number(etag: str) -> int:
+    # The cursor keeps [size, number] per file; for an object the number stands for its ETag,
+    # so an object counts as arrived once its size and ETag hold across two ticks.
+    return int(hashlib.sha256(etag.encode()).hexdigest()[:15], 16)
+
+
+def fetch_object(location, rel: str, target, info) -> None:
+    """The object into the local mirror (resumed after an interrupted tick), unless there."""
+    from konspekt.objects import download
+    from konspekt.settings import INBOX_VARIABLE
+
+    if not (target.is_file() and target.stat().st_size == info.size):
+        download(location, rel, target, info, INBOX_VARIABLE)
 
 
 lecture_automation_sensor = dg.AutomationConditionSensorDefinition(

@@ -23,9 +23,10 @@ def models_dir(tmp_path_factory) -> Path:
 
 @pytest.fixture(autouse=True)
 def _isolated_env(monkeypatch, tmp_path_factory, models_dir):
-    """No test reads the developer's KONSPEKT_* settings or their Dagster instance."""
+    """No test reads the developer's KONSPEKT_* settings, their Dagster instance, their MLflow
+    server or their cloud credentials."""
     for name in list(os.environ):
-        if name.startswith("KONSPEKT_"):
+        if name.startswith(("KONSPEKT_", "AWS_", "MLFLOW_")):
             monkeypatch.delenv(name)
     monkeypatch.setenv("DAGSTER_HOME", str(tmp_path_factory.mktemp("dagster_home")))
     # Subprocesses (the CLI, `make run`) assemble into the same place.
@@ -52,3 +53,24 @@ def resources(storage, models_dir):
 def instance():
     with dg.DagsterInstance.ephemeral() as instance:
         yield instance
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint(tmp_path_factory):
+    """moto's standalone S3 server on loopback, for the whole session."""
+    from tests.helpers.servers import s3_server
+
+    with s3_server(tmp_path_factory.mktemp("moto")) as url:
+        yield url
+
+
+@pytest.fixture
+def s3(s3_endpoint, monkeypatch):
+    """The usual AWS variables pointed at the loopback server; yields a boto3 client."""
+    monkeypatch.setenv("AWS_ENDPOINT_URL", s3_endpoint)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    import boto3
+
+    return boto3.client("s3")

@@ -49,11 +49,12 @@ def mnist_dataset(
     context: dg.AssetExecutionContext, config: DatasetConfig, storage: TrainingStorage
 ) -> dg.MaterializeResult:
     """Validated MNIST digits, split into train and validation sets, with a data fingerprint."""
-    from training_assets import data, report
+    from training_assets import data, report, sources
 
     folder = storage.mnist_dir
     seeded = []
     with readable_failure():
+        fetched = sources.sync(storage.mnist_source, folder, context.log.info)
         if config.download and "test" not in data.find_idx(folder):
             seeded = data.download_full(folder)
         elif not data.find_idx(folder):
@@ -76,6 +77,8 @@ def mnist_dataset(
             **{f"{split}_count": n for split, n in counts.items()},
             "incoming_count": dataset.info["sources"]["incoming"]["count"],
             "seeded": ", ".join(p.name for p in seeded) or "no",
+            "source": storage.mnist_source or str(folder),
+            "fetched": ", ".join(p.name for p in fetched) or "none",
             "mean": dataset.mean,
             "std": dataset.std,
             "class_balance": dg.MetadataValue.md(f"| digit | images |\n| --- | --- |\n{balance}"),
@@ -94,8 +97,9 @@ def mnist_dataset(
 def trained_model(
     context: dg.AssetExecutionContext, config: TrainedModelConfig, storage: TrainingStorage
 ) -> dg.MaterializeResult:
-    """A small CNN trained from scratch, or fine-tuned from the latest version, on the digits."""
-    from training_assets import checkpoint, train
+    """A small CNN trained from scratch, or fine-tuned from the latest version, on the digits;
+    an MLflow run, and a registered model version when the checks pass."""
+    from training_assets import checkpoint, tracking, train
     from training_assets.data import Dataset
 
     def on_epoch(row: dict) -> None:
@@ -115,6 +119,20 @@ def trained_model(
         for r in meta["history"]
     )
     metrics, parent = meta["metrics"], meta["parent_version"]
+    results = [
+        checks.val_accuracy(meta, config.min_val_accuracy),
+        checks.finite_weights(saved.model.state_dict()),
+    ]
+    store = storage.tracking_store()
+    with readable_failure():
+        tags = {"dagster_run_id": context.run_id, "dagster_partition": "none"}
+        tracked = tracking.log_training(store, meta, storage.training_dir, tags)
+        if all(r.passed for r in results):  # only a model that passed is registered
+            tracked = tracking.register(store, tracked, metrics["val_accuracy"])
+    context.log.info(
+        f"MLflow run {tracked.run_id}"
+        + (f", {tracking.MODEL} version {tracked.version}" if tracked.version else "")
+    )
     return dg.MaterializeResult(
         metadata={
             "path": dg.MetadataValue.path(str(storage.training_dir / meta["weights"])),
@@ -131,11 +149,16 @@ def trained_model(
             "loss_curve": dg.MetadataValue.md(
                 "| epoch | loss | val_loss | val_accuracy |\n| --- | --- | --- | --- |\n" + curve
             ),
+            "mlflow_run_id": tracked.run_id,
+            "mlflow_experiment": tracking.EXPERIMENT,
+            "mlflow_run": dg.MetadataValue.url(tracked.url)
+            if tracked.url
+            else dg.MetadataValue.path(tracked.artifact_uri),
+            "mlflow_tracking_uri": store.tracking_uri,
+            "mlflow_model_version": tracked.version or "not registered (a check failed)",
+            "mlflow_aliases": ", ".join(tracked.aliases) or "none",
         },
-        check_results=[
-            checks.val_accuracy(meta, config.min_val_accuracy),
-            checks.finite_weights(saved.model.state_dict()),
-        ],
+        check_results=results,
     )
 
 
@@ -150,7 +173,7 @@ def training_log(
     context: dg.AssetExecutionContext, storage: TrainingStorage
 ) -> dg.MaterializeResult:
     """The text training log, one section per model version, and the loss-curve PNG."""
-    from training_assets import checkpoint, report
+    from training_assets import checkpoint, report, tracking
 
     with readable_failure():
         meta = checkpoint.read_meta(storage.training_dir)
@@ -158,6 +181,11 @@ def training_log(
     context.log.info(f"log sections added: {', '.join(added) or 'none'}")
     chain = report.lineage(storage.training_dir, meta)
     report.save_figure(report.loss_curve(chain), storage.loss_curve_path)
+    with readable_failure():  # the report joins the model's MLflow run
+        run_id = tracking.log_report(
+            storage.tracking_store(), meta["name"], [storage.loss_curve_path],
+            report.log_section(meta),
+        )  # fmt: skip
     losses = [row["loss"] for row in meta["history"]]
     return dg.MaterializeResult(
         metadata={
@@ -168,6 +196,7 @@ def training_log(
             "first_loss": round(losses[0], 4),
             "last_loss": round(losses[-1], 4),
             "preview": dg.MetadataValue.md(f"```\n{report.log_section(meta)}```"),
+            "mlflow_run_id": run_id or "none (the model has no MLflow run)",
         }
     )
 

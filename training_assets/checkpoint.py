@@ -128,13 +128,30 @@ class Checkpoint:
 
 def load(training_dir: Path, version: int | None = None, device: str = "cpu") -> Checkpoint:
     """The latest (or a given) version; refuses weights whose sha256 differs from model.json."""
-    from safetensors.torch import load as from_bytes
-
     training_dir = Path(training_dir)
     meta = read_meta(training_dir, version)
     weights = (training_dir / meta["weights"]).resolve()
     if not weights.is_relative_to(training_dir.resolve()) or not weights.is_file():
         raise CheckpointError(f"{weights}: weights of {meta['name']} are missing.")
+    return _verified(weights, meta, device)
+
+
+def load_folder(folder: Path, device: str = "cpu") -> Checkpoint:
+    """A version's own folder (``versions/vNNNN/``, or the same files fetched from the MLflow
+    registry): its model.json and the weights beside it, hash-checked like :func:`load`."""
+    folder = Path(folder)
+    if not (folder / LATEST).is_file():
+        raise CheckpointError(f"{folder} holds no {LATEST}; it is not a model version.")
+    meta = json.loads((folder / LATEST).read_text("utf-8"))
+    weights = folder / WEIGHTS
+    if not weights.is_file():
+        raise CheckpointError(f"{weights}: weights of {meta['name']} are missing.")
+    return _verified(weights, meta, device)
+
+
+def _verified(weights: Path, meta: dict, device: str) -> Checkpoint:
+    from safetensors.torch import load as from_bytes
+
     blob = weights.read_bytes()
     digest = hashlib.sha256(blob).hexdigest()
     if digest != meta["sha256"]:

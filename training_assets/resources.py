@@ -13,6 +13,7 @@ class TrainingStorage(dg.ConfigurableResource):
     """Source files under `<data_dir>/mnist/`, dataset, checkpoints and log under `training/`."""
 
     data_dir: str = "data"
+    mnist_source: str = ""  # empty: mnist/ itself; another folder, http(s)://..., s3://...
 
     @property
     def root(self) -> Path:
@@ -46,9 +47,17 @@ class TrainingStorage(dg.ConfigurableResource):
     def loss_curve_path(self) -> Path:
         return self.training_dir / "loss_curve.png"
 
+    def tracking_store(self):
+        """The MLflow store: MLFLOW_TRACKING_URI, else a local one under <data_dir>/mlflow/."""
+        from training_assets.tracking import Store
+
+        return Store.of(self.data_dir)
+
 
 def training_resources(settings: Settings) -> dict[str, dg.ConfigurableResource]:
-    return {"storage": TrainingStorage(data_dir=settings.data_dir)}
+    return {
+        "storage": TrainingStorage(data_dir=settings.data_dir, mnist_source=settings.mnist_source)
+    }
 
 
 def resources_from_env() -> dict[str, dg.ConfigurableResource]:

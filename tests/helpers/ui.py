@@ -66,11 +66,17 @@ def drawn_lineage(page, names: list[str]) -> tuple[set[str], set[tuple[str, str]
     return {n["name"] for n in nodes}, edges
 
 
-def open_global_lineage(page, base_url: str, names: list[str]) -> None:
-    """Lineage in the navigation, every asset group clicked open, laid out to fit the window.
+def open_global_lineage(page, base_url: str, names: list[str], groups: list[str]) -> None:
+    """Lineage in the navigation with every asset group open, laid out to fit the window.
 
-    Returns once every asset in `names` is drawn as a node, or after waiting 30 s for each.
+    A person clicks each group's unfold button; once the graph is wider than the window the
+    next group's button lies outside it, where no click reaches. So the first group is opened
+    by a click, as a person would, and the rest by the URL that click produced, which names
+    the open groups. Returns once every asset in `names` is drawn as a node, or after waiting
+    30 s for each.
     """
+    from urllib.parse import parse_qs, quote, urlparse
+
     from playwright.sync_api import Error
 
     page.goto(f"{base_url}/asset-groups", wait_until="networkidle")
@@ -79,23 +85,16 @@ def open_global_lineage(page, base_url: str, names: list[str]) -> None:
         page.get_by_role("button", name="Skip").click(timeout=5_000)
     page.get_by_text("Global asset lineage").first.wait_for()
     page.locator("foreignObject").first.wait_for()  # a group box or, if not grouped, an asset
-    toggles = page.locator('foreignObject [aria-label="unfold_more"]')
-    for _ in range(20):
-        # While the graph lays itself out again after a click it briefly draws no boxes at all,
-        # so "no folded group left" only counts once the boxes are back and it still holds.
-        page.locator("foreignObject").first.wait_for()
-        page.wait_for_timeout(750)
-        folded = toggles.count()
-        if folded == 0:
+    page.locator('foreignObject [aria-label="unfold_more"]').first.click()
+    for _ in range(40):
+        page.wait_for_timeout(250)
+        opened = parse_qs(urlparse(page.url).query).get("expanded", [""])[0].split(",")
+        if opened[0]:
             break
-        with contextlib.suppress(Error):
-            toggles.first.click(timeout=5_000)
-        for _ in range(40):
-            page.wait_for_timeout(250)
-            if toggles.count() < folded:
-                break
-    # The expanded groups are in the URL now; loading it again fits the graph to the window.
-    page.goto(page.url, wait_until="networkidle")
+    # An open group is named "<where>:<group>" in the URL ("global@global:lectures").
+    where = opened[0].rpartition(":")[0]
+    expanded = ",".join(f"{where}:{group}" for group in sorted(groups))
+    page.goto(f"{base_url}/asset-groups?expanded={quote(expanded)}", wait_until="networkidle")
     for name in names:
         # One missing name is reported by the caller, naming every asset the page lacks.
         with contextlib.suppress(Error):

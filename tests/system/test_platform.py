@@ -180,7 +180,8 @@ def test_step3_ui_shows_lineage_partitions_and_running_sensor(platform, dropped)
         page = browser.new_page(viewport={"width": 1600, "height": 900})
         page.set_default_timeout(60_000)
         try:
-            open_global_lineage(page, platform.url, sorted(lecture_names | training_names))
+            groups = sorted({n["groupName"] for n in nodes})
+            open_global_lineage(page, platform.url, sorted(lecture_names | training_names), groups)
             page.screenshot(path=ARTIFACTS / "lineage.png")
             shown, arrows = drawn_lineage(page, sorted(lecture_names | training_names))
             missing = (lecture_names | training_names) - shown
