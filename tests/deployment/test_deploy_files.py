@@ -68,6 +68,8 @@ def interpolate(text: str, env: dict[str, str]) -> str:
 
 FILLED_ENV = {**env_example(), "DAGSTER_POSTGRES_PASSWORD": "x" * 24}
 FILLED_ENV |= {"KONSPEKT_HOST_DATA_DIR": "/srv/konspekt", "DOCKER_GID": "999"}
+FILLED_ENV |= {"MINIO_ROOT_PASSWORD": "y" * 24, "AWS_ACCESS_KEY_ID": "konspekt"}
+FILLED_ENV |= {"AWS_SECRET_ACCESS_KEY": "y" * 24}
 COMPOSE = load(DOCKER / "docker-compose.yaml")
 RESOLVED = yaml.safe_load(interpolate((DOCKER / "docker-compose.yaml").read_text(), FILLED_ENV))
 SERVICES = RESOLVED["services"]
@@ -76,15 +78,35 @@ LAUNCHER = INSTANCE["run_launcher"]["config"]
 
 
 def test_compose_runs_postgres_two_code_servers_webserver_and_daemon():
-    assert set(SERVICES) == {"postgres", "lecture-code", "training-code", "webserver", "daemon"}
+    platform = {"lecture-code", "training-code", "webserver", "daemon"}
+    assert set(SERVICES) == {"postgres", *platform, "minio", "buckets", "mlflow"}
     postgres = SERVICES["postgres"]
     assert postgres["healthcheck"]["test"][0] == "CMD-SHELL"
     assert postgres["volumes"] == ["postgres:/var/lib/postgresql/data"]
     assert "postgres" in RESOLVED["volumes"]  # a named volume survives `docker compose down`
-    for name, service in SERVICES.items():
-        if name != "postgres":
-            assert service["depends_on"]["postgres"] == {"condition": "service_healthy"}, name
-            assert service["image"] == FILLED_ENV["KONSPEKT_IMAGE"], name
+    for name in platform:
+        assert SERVICES[name]["depends_on"]["postgres"] == {"condition": "service_healthy"}, name
+    for name in (*platform, "buckets", "mlflow"):
+        assert SERVICES[name]["image"] == FILLED_ENV["KONSPEKT_IMAGE"], name
+
+
+def test_minio_and_mlflow_keep_their_data_in_volumes_and_share_the_bucket():
+    assert SERVICES["minio"]["volumes"] == ["minio:/data"] and "minio" in RESOLVED["volumes"]
+    assert SERVICES["mlflow"]["volumes"] == ["mlflow:/opt/mlflow"]
+    command = SERVICES["mlflow"]["command"]
+    option = dict(zip(command[2::2], command[3::2], strict=True))
+    assert option["--backend-store-uri"] == "sqlite:////opt/mlflow/mlflow.db"
+    assert option["--artifacts-destination"] == "s3://konspekt/mlflow"
+    assert SERVICES["buckets"]["command"][-1] == "konspekt"
+    assert SERVICES["mlflow"]["depends_on"] == {
+        "buckets": {"condition": "service_completed_successfully"}
+    }
+    for name in ("lecture-code", "training-code", "daemon", "mlflow", "buckets"):
+        env = SERVICES[name]["environment"]
+        assert env["AWS_ENDPOINT_URL"] == "http://minio:9000", name
+        assert env["AWS_SECRET_ACCESS_KEY"] == FILLED_ENV["AWS_SECRET_ACCESS_KEY"], name
+    assert SERVICES["daemon"]["environment"]["MLFLOW_TRACKING_URI"] == "http://mlflow:5000"
+    assert SERVICES["daemon"]["environment"]["KONSPEKT_ARTIFACTS"] == "s3://konspekt/artifacts"
 
 
 def test_every_published_port_is_on_loopback_only():
@@ -96,7 +118,8 @@ def test_every_published_port_is_on_loopback_only():
             host_ip = port.get("host_ip") if isinstance(port, dict) else port.split(":")[0]
             assert host_ip == "127.0.0.1", f"{name} publishes {port} beyond this host"
             published.append(name)
-    assert published == ["webserver"]  # the database and the code servers are not published
+    # The database and the code servers are not published; the UI, S3 and MLflow on loopback.
+    assert sorted(set(published)) == ["minio", "mlflow", "webserver"]
 
 
 def test_compose_reads_only_variables_that_env_example_names():
@@ -108,6 +131,7 @@ def test_compose_reads_only_variables_that_env_example_names():
     assert set(used) <= set(env_example())
     required = {name for name, op in used.items() if op and op.endswith("?")}
     assert {"DAGSTER_POSTGRES_PASSWORD", "KONSPEKT_HOST_DATA_DIR", "DOCKER_GID"} <= required
+    assert {"MINIO_ROOT_PASSWORD", "AWS_SECRET_ACCESS_KEY"} <= required
     with pytest.raises(KeyError, match="DAGSTER_POSTGRES_PASSWORD"):  # no fallback password
         interpolate(text, {**FILLED_ENV, "DAGSTER_POSTGRES_PASSWORD": ""})
 
@@ -184,7 +208,9 @@ def test_run_containers_share_network_data_logs_and_environment():
     daemon_env = SERVICES["daemon"]["environment"]
     forwarded = set(LAUNCHER["env_vars"])
     assert forwarded <= set(daemon_env)
-    assert {n for n in daemon_env if n.startswith(("KONSPEKT_", "HF_"))} <= forwarded
+    assert {n for n in daemon_env if n.startswith(("KONSPEKT_", "HF_", "AWS_", "MLFLOW_"))} <= (
+        forwarded
+    )
     # ... including each setting the code reads (a new one is easy to forget here).
     read = {
         name
