@@ -83,24 +83,31 @@ def process_one(
 
 def run_course(course: str, instance, resources) -> tuple[bool, str]:
     """Materialize the course's notes in this process: (success, the PDF or the error)."""
-    import dagster as dg
-
     from lecture_assets.assets import course_assets
     from lecture_assets.courses.catalog import course_key
 
     key = course_key(course)
-    result = dg.materialize(
-        course_assets,
+    tags = {"konspekt/source": "cli", "konspekt/course": key}
+    result = _materialize(course_assets, key, instance, resources, tags)
+    if not result.success:
+        return False, _failure_message(result)
+    return True, str(resources["storage"].layout.course(key).pdf)
+
+
+def _materialize(assets: list, key: str, instance, resources, tags: dict[str, str]):
+    """One partition's run of ``assets`` in this process; failures are returned, not raised."""
+    import dagster as dg
+
+    return dg.materialize(
+        assets,
         instance=instance,
         partition_key=key,
         resources=resources,
         raise_on_error=False,
-        tags={"konspekt/source": "cli", "konspekt/course": key},
+        tags=tags,
+        # Step starts, outputs and engine events at DEBUG would drown the progress lines.
         run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
     )
-    if not result.success:
-        return False, _failure_message(result)
-    return True, str(resources["storage"].layout.course(key).pdf)
 
 
 def run_partition(label: str, key: str, instance, resources, tags: dict[str, str]) -> Outcome:
@@ -110,20 +117,10 @@ def run_partition(label: str, key: str, instance, resources, tags: dict[str, str
     (lecture_assets.asr.transcribe.load_whisper is cached), while each lecture keeps its own run,
     checks and metadata in the UI and one bad file fails only its own run.
     """
-    import dagster as dg
 
     from lecture_assets.assets import lecture_assets
 
-    result = dg.materialize(
-        lecture_assets,
-        instance=instance,
-        partition_key=key,
-        resources=resources,
-        raise_on_error=False,
-        tags=tags,
-        # Step starts, outputs and engine events at DEBUG would drown the progress lines.
-        run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
-    )
+    result = _materialize(lecture_assets, key, instance, resources, tags)
     if not result.success:
         return Outcome(label, "failed", partition=key, error=_failure_message(result))
     pdf = resources["storage"].lecture(key).pdf
