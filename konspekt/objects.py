@@ -9,7 +9,9 @@ boto3 is imported inside the functions: code locations load without it.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path, PurePosixPath
 
 from konspekt.errors import KonspektError
@@ -60,6 +62,14 @@ class ObjectInfo:
 
 
 def client():
+    """An S3 client for the current AWS_* settings (one per setting, reused across calls:
+    building one costs tens of milliseconds, and a step uploads several files)."""
+    keys = ("AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION")
+    return _client(tuple(os.environ.get(k, "") for k in keys))
+
+
+@cache
+def _client(settings: tuple[str, ...]):
     import boto3
     from botocore.config import Config
 
