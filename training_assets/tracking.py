@@ -15,6 +15,7 @@ imported inside the functions, so the code location loads without it.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 from dataclasses import dataclass
@@ -95,6 +96,7 @@ def log_training(store: Store, meta: dict, training_dir: Path, tags: dict[str, s
     final metrics, tags, and the weights with model.json as artifacts under ``model/``."""
     from mlflow.entities import Metric, Param
 
+    run_id = None
     try:
         client = store.client()
         experiment = client.get_experiment_by_name(EXPERIMENT)
@@ -135,9 +137,10 @@ def log_training(store: Store, meta: dict, training_dir: Path, tags: dict[str, s
         version_dir = (training_dir / meta["weights"]).parent
         client.log_artifacts(run_id, str(version_dir), artifact_path="model")
         client.set_terminated(run_id)
-    except TrackingError:
-        raise
     except Exception as exc:
+        if run_id:  # a run cut short is marked failed, not left running for ever
+            with contextlib.suppress(Exception):
+                client.set_terminated(run_id, "FAILED")
         raise _readable(store, exc) from None
     return Tracked(
         run_id, experiment_id, run.info.artifact_uri, store.run_url(experiment_id, run_id)
