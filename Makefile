@@ -33,7 +33,6 @@ install: $(VENV)/.installed
 # $(DAGSTER_HOME)/dagster.yaml links to this repository's dagster.yaml.
 home: $(VENV)/.installed
 	bash scripts/install-system-packages.sh run
-	mkdir -p "$(KONSPEKT_DATA_DIR)/inbox"
 	$(BIN)/python -m konspekt.instance "$(DAGSTER_HOME)"
 
 run: home

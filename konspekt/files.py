@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import glob
 import hashlib
 import json
@@ -14,6 +15,30 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from konspekt.errors import KonspektError
+
+# Why a write into the data folder can fail that a person, not a retry, must fix.
+_WRITE_TROUBLE = {
+    errno.ENOSPC: "the disk is full",
+    errno.EDQUOT: "the disk quota is used up",
+    errno.EROFS: "the file system is read-only",
+    errno.EACCES: "the folder is not writable",
+    errno.EPERM: "the folder is not writable",
+    errno.ENOTDIR: "a file stands where a folder should be",
+}
+
+
+class StorageError(KonspektError):
+    """The data folder cannot take a write (full, read-only, not a folder)."""
+
+
+def storage_error(target: Path, exc: OSError) -> StorageError:
+    why = _WRITE_TROUBLE.get(exc.errno or 0, "the write failed")
+    return StorageError(
+        f"{target} could not be written: {why} ({exc.strerror or exc}). Earlier outputs are "
+        "unchanged; fix the data folder and try again (materialize, or drop the file again)."
+    )
+
 
 @contextmanager
 def atomic_path(target: Path) -> Iterator[Path]:
@@ -22,18 +47,57 @@ def atomic_path(target: Path) -> Iterator[Path]:
     The temporary file lives in the same folder so the final ``os.replace`` is atomic
     (same filesystem), and starts with a dot so the inbox sensor and users ignore it.
     """
-    target.parent.mkdir(parents=True, exist_ok=True)
-    remove_stale_temps(target)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        remove_stale_temps(target)
+        fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        os.close(fd)
+    except OSError as exc:
+        raise storage_error(target, exc) from None
+    tmp = Path(name)
     try:
         yield tmp
         # mkstemp creates 0600; published artifacts get the usual umask-based mode.
         os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, target)
+    except OSError as exc:
+        if exc.errno not in _WRITE_TROUBLE:
+            raise
+        raise storage_error(target, exc) from None
     finally:
-        tmp.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
+
+
+@contextmanager
+def exclusive(folder: Path, waiting: Callable[[str], None] = lambda _: None) -> Iterator[None]:
+    """Be the only writer in ``folder`` (across processes) until the block ends, after sweeping
+    the temp files a killed writer left there. The lock is an flock on ``folder/.lock``: the
+    kernel drops it when its holder dies, so a crash never leaves the folder locked."""
+    import fcntl
+
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        handle = (folder / ".lock").open("a")
+    except OSError as exc:
+        raise storage_error(folder / ".lock", exc) from None
+    with handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            waiting(f"another run is writing in {folder}; waiting for it to finish")
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            # Every step writing here holds this lock; only admission (source.json, written in
+            # milliseconds) does not, hence the age.
+            cutoff = time.time() - 30
+            for leftover in folder.rglob(".*.tmp"):
+                with contextlib.suppress(OSError):
+                    if leftover.stat().st_mtime < cutoff:
+                        leftover.unlink()
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def remove_stale_temps(target: Path, older_than_s: float = 3600.0) -> None:

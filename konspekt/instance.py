@@ -48,8 +48,26 @@ def _read(path: Path) -> str:
         return _LEGACY_CONFIG
 
 
+def prepare(home: Path) -> Path:
+    """What `make run` does before it starts Dagster: check every setting (a bad one is one
+    sentence here, not a traceback in the UI), make the inbox, prepare the instance folder."""
+    from konspekt.settings import DATA_DIR_VARIABLE, Settings
+
+    settings = Settings.from_env()
+    if "://" not in settings.inbox:
+        inbox = Path(settings.inbox or Path(settings.data_dir) / "inbox").expanduser()
+        try:
+            inbox.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise SettingsError(
+                f"The inbox {inbox} cannot be created ({exc.strerror or exc}); check "
+                f"{DATA_DIR_VARIABLE} and the folder's permissions."
+            ) from None
+    return prepare_home(home)
+
+
 if __name__ == "__main__":  # `python -m konspekt.instance HOME`, as the Makefile calls it
     try:
-        print(prepare_home(Path(sys.argv[1]).resolve()))
+        print(prepare(Path(sys.argv[1]).resolve()))
     except SettingsError as exc:
         sys.exit(f"konspekt: {exc}")

@@ -1,7 +1,9 @@
 """The Dagster conventions both code locations share: failures, retries, pools, automation."""
 
-from collections.abc import Iterator
+import functools
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import TypeVar
 
 import dagster as dg
 
@@ -19,6 +21,44 @@ RETRY = dg.RetryPolicy(max_retries=2, delay=5, backoff=dg.Backoff.EXPONENTIAL)
 def follow_upstream() -> dg.AutomationCondition:
     """Re-materialize after an upstream change, never past a failed blocking check."""
     return dg.AutomationCondition.eager() & dg.AutomationCondition.all_deps_blocking_checks_passed()
+
+
+F = TypeVar("F", bound=Callable)
+
+
+def fixed(resources: dict[str, dg.ConfigurableResource]) -> dict:
+    """The code location's resources as the operator set them, with no run config: the UI has no
+    login, so a visitor must not point a run at another data dir or at any file as a "model"
+    through the launchpad. KONSPEKT_RUN_CONFIG_RESOURCES=1 gives the launchpad the fields back."""
+    import os
+
+    from konspekt.settings import RUN_CONFIG_VARIABLE
+
+    if os.environ.get(RUN_CONFIG_VARIABLE, "").strip() == "1":
+        return resources
+
+    def fixed_value(value):
+        # An empty schema: a run config that sets any field is refused, not silently ignored.
+        return dg.ResourceDefinition(
+            resource_fn=lambda _: value,
+            config_schema={},
+            description=f"{type(value).__name__}, from the KONSPEKT_* settings (not run config)",
+        )
+
+    return {name: fixed_value(value) for name, value in resources.items()}
+
+
+def readable(body: F) -> F:
+    """An asset body whose KonspektErrors (bad input, a missing model, a full data folder) fail
+    its step with one sentence, wherever in the body they are raised. Put it under @dg.asset;
+    functools.wraps keeps the signature Dagster reads the context and resources from."""
+
+    @functools.wraps(body)
+    def guarded(*args, **kwargs):
+        with readable_failure():
+            return body(*args, **kwargs)
+
+    return guarded  # type: ignore[return-value]
 
 
 @contextmanager

@@ -23,6 +23,8 @@ LLM_MODEL_VARIABLE = "KONSPEKT_LLM_MODEL"
 MODELS_DIR_VARIABLE = "KONSPEKT_MODELS_DIR"
 MNIST_SOURCE_VARIABLE = "KONSPEKT_MNIST_SOURCE"
 ARTIFACTS_VARIABLE = "KONSPEKT_ARTIFACTS"
+# "1": the launchpad may override resource settings (data dir, model paths) in a run's config.
+RUN_CONFIG_VARIABLE = "KONSPEKT_RUN_CONFIG_RESOURCES"
 MODELS_FOLDER = "models"  # under the data dir, unless KONSPEKT_MODELS_DIR says otherwise
 DEFAULT_MODELS_DIR = Path("data") / MODELS_FOLDER
 
@@ -58,10 +60,10 @@ class Settings:
             return env.get(name, "").strip() or default
 
         return cls(
-            data_dir=get(DATA_DIR_VARIABLE, defaults.data_dir),
+            data_dir=_folder(DATA_DIR_VARIABLE, get(DATA_DIR_VARIABLE, defaults.data_dir)),
             max_minutes=_minutes(get(MAX_MINUTES_VARIABLE, str(defaults.max_minutes))),
             whisper_model=get(WHISPER_MODEL_VARIABLE, defaults.whisper_model),
-            device=get(DEVICE_VARIABLE, defaults.device),
+            device=_device(get(DEVICE_VARIABLE, defaults.device)),
             language=get(LANGUAGE_VARIABLE, defaults.language),
             vad=get(VAD_VARIABLE, defaults.vad),
             summarizer=get(SUMMARIZER_VARIABLE, defaults.summarizer),
@@ -71,8 +73,41 @@ class Settings:
                 MNIST_SOURCE_VARIABLE, get(MNIST_SOURCE_VARIABLE, ""), ("http://", "https://")
             ),
             artifacts=_s3_only(ARTIFACTS_VARIABLE, get(ARTIFACTS_VARIABLE, "")),
-            inbox=_location(INBOX_VARIABLE, get(INBOX_VARIABLE, defaults.inbox)),
+            inbox=_folder(INBOX_VARIABLE, _location(INBOX_VARIABLE, get(INBOX_VARIABLE, ""))),
         )
+
+
+def _folder(variable: str, text: str) -> str:
+    """A folder that exists or can be made: not a file (checked at start-up, not mid-run)."""
+    path = Path(text).expanduser()
+    if text and "://" not in text and path.exists() and not path.is_dir():
+        raise SettingsError(
+            f"{variable} is {text}, which is a file; it must name a folder (created if missing)."
+        )
+    return text
+
+
+def _device(text: str) -> str:
+    name = text.lower()
+    if name in ("auto", "cpu", "cuda", "mps") or (name.startswith("cuda:") and name[5:].isdigit()):
+        return name
+    raise SettingsError(f"{DEVICE_VARIABLE} must be auto, cpu, cuda, cuda:N or mps, not {text!r}.")
+
+
+def require_device(device: str) -> None:
+    """One sentence when the configured device is not on this machine (checked at the run:
+    importing torch at start-up would slow every code location's load)."""
+    if not device.startswith(("cuda", "mps")):
+        return
+    import torch
+
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        raise SettingsError(
+            f"{DEVICE_VARIABLE} is {device}, but no CUDA GPU is visible here; set it to auto or "
+            "cpu."
+        )
+    if device == "mps" and not torch.backends.mps.is_available():
+        raise SettingsError(f"{DEVICE_VARIABLE} is mps, but MPS is not available; use auto or cpu.")
 
 
 def _minutes(text: str) -> float:

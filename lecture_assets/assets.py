@@ -1,6 +1,7 @@
 """The lecture pipeline as thin assets, one per partition:
 audio + slides -> transcript -> summary -> pdf and study_notes; summaries -> course_notes."""
 
+import functools
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,6 +25,28 @@ from lecture_assets.resources import (
 
 GROUP = "lectures"
 COURSES = "courses"
+
+
+def _step(folder_of):
+    """A step of one partition: the only writer in its folder while it runs (see
+    LectureStorage.writing), with every KonspektError (bad input, a full disk) shown as one
+    sentence. Put it under @dg.asset; functools.wraps keeps the signature Dagster reads."""
+
+    def decorate(body):
+        @functools.wraps(body)
+        def step(context: dg.AssetExecutionContext, storage: LectureStorage, **resources):
+            with readable_failure():
+                folder = folder_of(storage.layout, context.partition_key)  # checks the key
+                with storage.writing(folder, context.log.info):
+                    return body(context, storage, **resources)
+
+        return step
+
+    return decorate
+
+
+lecture_step = _step(lambda layout, key: layout.lecture(key).path)
+course_step = _step(lambda layout, key: layout.course(key).path)
 
 
 def _published(storage: LectureStorage, paths: list[Path]) -> dict:
@@ -50,20 +73,20 @@ def _course_label(source) -> dict:
     kinds={"ffmpeg", "pydub"},
     retry_policy=RETRY,
 )
+@lecture_step
 def audio(context: dg.AssetExecutionContext, storage: LectureStorage) -> dg.MaterializeResult:
     """16 kHz mono WAV decoded from the dropped lecture file, and listen.webm (Opus), the copy
     the notes page plays."""
     from lecture_assets.asr.media import extract_audio, listening_copy
 
     key = context.partition_key
-    with readable_failure():
-        source = storage.source(key)
-        target = storage.lecture(key).audio
-        started = time.perf_counter()
-        info = extract_audio(Path(source.path), target, storage.max_minutes * 60 or None)
-        decoded = time.perf_counter() - started
-        listen = listening_copy(target, storage.lecture(key).listen)
-        encoded = time.perf_counter() - started - decoded
+    source = storage.verified_source(key)  # the bytes the key stands for, or a sentence
+    target = storage.lecture(key).audio
+    started = time.perf_counter()
+    info = extract_audio(Path(source.path), target, storage.max_minutes * 60 or None)
+    decoded = time.perf_counter() - started
+    listen = listening_copy(target, storage.lecture(key).listen)
+    encoded = time.perf_counter() - started - decoded
     context.log.info(f"decoded {display_name(source.name)}: {clock(info.duration)} of audio")
     return dg.MaterializeResult(
         metadata={
@@ -90,6 +113,7 @@ def audio(context: dg.AssetExecutionContext, storage: LectureStorage) -> dg.Mate
     retry_policy=RETRY,
     pool=HEAVY_POOL,  # OCR runs a Tesseract per core
 )
+@lecture_step
 def slides(
     context: dg.AssetExecutionContext, storage: LectureStorage, slide_reader: SlideReader
 ) -> dg.MaterializeResult:
@@ -99,9 +123,8 @@ def slides(
 
     key = context.partition_key
     folder = storage.lecture(key)
-    with readable_failure():
-        source = storage.source(key)
-        deck = slide_reader.read(Path(source.path), folder, context.log.info)
+    source = storage.verified_source(key)
+    deck = slide_reader.read(Path(source.path), folder, context.log.info)
     path = write_json(folder.slides, deck.to_dict())
     kept = {folder.path / s.image for s in deck.slides}
     for stale in folder.slides_dir.glob("*.jpg") if folder.slides_dir.is_dir() else []:
@@ -145,6 +168,7 @@ def slides(
     check_specs=transcript_check_specs,
     automation_condition=dg.AutomationCondition.eager(),
 )
+@lecture_step
 def transcript(
     context: dg.AssetExecutionContext, storage: LectureStorage, transcriber: WhisperTranscriber
 ) -> dg.MaterializeResult:
@@ -155,8 +179,7 @@ def transcript(
     from lecture_assets.text import vocabulary
 
     folder = storage.lecture(context.partition_key)
-    with readable_failure():
-        deck = folder.read_slides()
+    deck = folder.read_slides()
     # Terms of the course's earlier lectures: spelled right once, spelled right again.
     known, earlier = course_vocabulary(storage.layout, context.partition_key)
     if earlier:
@@ -169,8 +192,7 @@ def transcript(
             context.log.info(f"transcribing: {fraction:.0%}")
 
     started = time.perf_counter()
-    with readable_failure():
-        result = transcriber.transcribe(folder.audio, progress, deck, known)
+    result = transcriber.transcribe(folder.audio, progress, deck, known)
     elapsed = time.perf_counter() - started
     paths = write_outputs(result, folder)
     uploaded = _published(storage, list(paths.values()))
@@ -208,6 +230,7 @@ def transcript(
     pool=HEAVY_POOL,  # the notes writer keeps both cores busy, as transcription does
     automation_condition=follow_upstream(),
 )
+@lecture_step
 def summary(
     context: dg.AssetExecutionContext, storage: LectureStorage, summarizer: LectureSummarizer
 ) -> dg.MaterializeResult:
@@ -215,12 +238,10 @@ def summary(
     from konspekt.files import write_json
 
     folder = storage.lecture(context.partition_key)
-    with readable_failure():
-        text = folder.read_transcript()
-        deck = folder.read_slides()
+    text = folder.read_transcript()
+    deck = folder.read_slides()
     started = time.perf_counter()
-    with readable_failure():
-        result = summarizer.build(progress=context.log.info).summarize(text, deck)
+    result = summarizer.build(progress=context.log.info).summarize(text, deck)
     path = write_json(folder.summary, result.to_dict())
     elapsed = time.perf_counter() - started
     uploaded = _published(storage, [path])
@@ -260,6 +281,7 @@ def summary(
     kinds={"reportlab", "pdf"},
     automation_condition=follow_upstream(),
 )
+@lecture_step
 def pdf(context: dg.AssetExecutionContext, storage: LectureStorage) -> dg.MaterializeResult:
     """Lecture notes as a PDF: summary, key points, chapters with their slides, key terms and
     the transcript."""
@@ -267,12 +289,10 @@ def pdf(context: dg.AssetExecutionContext, storage: LectureStorage) -> dg.Materi
 
     key = context.partition_key
     folder = storage.lecture(key)
-    with readable_failure():
-        source = storage.source(key)
-    with readable_failure():
-        text = folder.read_transcript()
-        notes = folder.read_summary()
-        deck = folder.read_slides()
+    source = storage.source(key)
+    text = folder.read_transcript()
+    notes = folder.read_summary()
+    deck = folder.read_slides()
     info = _notes_info(source, text, notes)
     target = folder.pdf
     started = time.perf_counter()
@@ -299,6 +319,7 @@ def pdf(context: dg.AssetExecutionContext, storage: LectureStorage) -> dg.Materi
     kinds={"html", "markdown", "anki"},
     automation_condition=follow_upstream(),
 )
+@lecture_step
 def study_notes(context: dg.AssetExecutionContext, storage: LectureStorage) -> dg.MaterializeResult:
     """The notes in the formats students study from: notes.html (plays the lecture; every
     time in it seeks the player), notes.md and notes.apkg (Anki: terms and review questions)."""
@@ -310,11 +331,10 @@ def study_notes(context: dg.AssetExecutionContext, storage: LectureStorage) -> d
 
     key = context.partition_key
     folder = storage.lecture(key)
-    with readable_failure():
-        source = storage.source(key)
-        text = folder.read_transcript()
-        notes = folder.read_summary()
-        deck = folder.read_slides()
+    source = storage.source(key)
+    text = folder.read_transcript()
+    notes = folder.read_summary()
+    deck = folder.read_slides()
     info = _notes_info(source, text, notes)
     media = folder.relative(folder.listen) if folder.listen.is_file() else None
     if media is None:
@@ -364,6 +384,7 @@ def _notes_info(source, text, notes):
     retry_policy=RETRY,
     automation_condition=course_notes_due(),
 )
+@course_step
 def course_notes(
     context: dg.AssetExecutionContext, storage: LectureStorage
 ) -> dg.MaterializeResult:
@@ -374,8 +395,7 @@ def course_notes(
 
     key = context.partition_key
     started = time.perf_counter()
-    with readable_failure():
-        result = build_course(storage.layout, key, context.log.info)
+    result = build_course(storage.layout, key, context.log.info)
     if not result.lectures:
         context.log.warning(f"course {result.name} has no lecture with notes yet")
     order = "\n".join(f"{n}. {title}" for n, title in enumerate(result.titles, 1))

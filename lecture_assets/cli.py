@@ -70,15 +70,24 @@ def process_one(
     key = admission.key
     if admission.status == "duplicate":
         return Outcome(path_arg, "duplicate", partition=key, course=named)
-    if not instance.has_dynamic_partition(lecture_partitions.name, key):
-        instance.add_dynamic_partitions(lecture_partitions.name, [key])
+    _add_partition(instance, lecture_partitions.name, key)
     tags = {"konspekt/source": "cli"}
     if course:
         tags["konspekt/course"] = course_key(course)
-        if not instance.has_dynamic_partition(course_partitions.name, tags["konspekt/course"]):
-            instance.add_dynamic_partitions(course_partitions.name, [tags["konspekt/course"]])
+        _add_partition(instance, course_partitions.name, tags["konspekt/course"])
     print(f"konspekt: processing {path_arg} as {key}", file=sys.stderr)
     return replace(run_partition(path_arg, key, instance, resources, tags), course=named)
+
+
+def _add_partition(instance, name: str, key: str) -> None:
+    """Add ``key`` unless there; a second `konspekt` or the sensor adding it meanwhile is fine."""
+    if instance.has_dynamic_partition(name, key):
+        return
+    try:
+        instance.add_dynamic_partitions(name, [key])
+    except Exception:  # the storage's unique constraint: someone else added it first
+        if not instance.has_dynamic_partition(name, key):
+            raise
 
 
 def run_course(course: str, instance, resources) -> tuple[bool, str]:
@@ -98,13 +107,17 @@ def _materialize(assets: list, key: str, instance, resources, tags: dict[str, st
     """One partition's run of ``assets`` in this process; failures are returned, not raised."""
     import dagster as dg
 
+    from konspekt.launcher import WORKER_PID_TAG
+
     return dg.materialize(
         assets,
         instance=instance,
         partition_key=key,
         resources=resources,
         raise_on_error=False,
-        tags=tags,
+        # This process is the run's worker: if it dies, run monitoring (or the next `konspekt`)
+        # marks the run failed. The daemon cannot re-execute an in-process run: no retries.
+        tags={**tags, WORKER_PID_TAG: str(os.getpid()), "dagster/max_retries": "0"},
         # Step starts, outputs and engine events at DEBUG would drown the progress lines.
         run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
     )
@@ -142,18 +155,27 @@ def backfill_keys(instance, keys: list[str], everything: bool, missing: bool) ->
     return list(dict.fromkeys(keys))  # each named lecture once, in the order given
 
 
-def expand(args: list[str]) -> list[str]:
-    """Folders stand for the recordings in them (as the inbox sensor would see them)."""
-    from konspekt.watch import scan
+def expand(args: list[str]) -> list[tuple[str, str]]:
+    """Folders stand for the recordings in them (as the inbox sensor would see them): each
+    input as (path, why it is refused, or "")."""
+    from konspekt.watch import display_name, survey
     from lecture_assets.asr.media import MEDIA_EXTENSIONS
 
-    paths: list[str] = []
+    paths: list[tuple[str, str]] = []
     for arg in args:
         folder = Path(arg)
         if folder.is_dir():
-            paths += [str(folder / rel) for rel in scan(folder, MEDIA_EXTENSIONS)]
+            found, refused = survey(folder, MEDIA_EXTENSIONS)
+            every = sorted([*found, *refused])
+            paths += [
+                (
+                    str(folder / rel),
+                    f"{display_name(rel)} {refused[rel]}." if rel in refused else "",
+                )
+                for rel in every
+            ]
         else:
-            paths.append(arg)
+            paths.append((arg, ""))
     return paths
 
 
@@ -200,12 +222,18 @@ def main(argv: list[str] | None = None) -> int:
     except KonspektError as exc:  # a bad setting: one sentence, not a traceback
         print(f"konspekt: {exc}", file=sys.stderr)
         return 2
+    from konspekt.launcher import fail_orphaned_runs
+
+    for run_id in fail_orphaned_runs(instance):  # e.g. a `konspekt` killed mid-run
+        print(f"konspekt: run {run_id} had lost its process; marked failed", file=sys.stderr)
     if args.command == "process":
         index = intake.fingerprint_index(resources["storage"].layout)
         course = " ".join(args.course.split())
         outcomes = (
-            process_one(path_arg, instance, resources, index, course)
-            for path_arg in expand(args.files)
+            Outcome(path_arg, "failed", error=refused, course=course or None)
+            if refused
+            else process_one(path_arg, instance, resources, index, course)
+            for path_arg, refused in expand(args.files)
         )
     else:
         outcomes = backfill_runs(args, instance, resources)
@@ -233,6 +261,7 @@ def backfill_runs(args, instance, resources):
     from dataclasses import replace
 
     from lecture_assets.courses.catalog import course_key
+    from lecture_assets.layout import LECTURE_KEY
     from lecture_assets.partitions import lecture_partitions
 
     keys = backfill_keys(instance, args.keys, args.all, args.missing)
@@ -242,6 +271,10 @@ def backfill_runs(args, instance, resources):
     for number, key in enumerate(keys, 1):
         if not instance.has_dynamic_partition(lecture_partitions.name, key):
             yield Outcome(key, "failed", partition=key, error=f"No lecture {key} is registered.")
+            continue
+        if not LECTURE_KEY.fullmatch(key):  # added by hand through the API: never a folder
+            error = f"{key!r} is not a lecture partition key; it is not processed."
+            yield Outcome(key, "failed", partition=key, error=error)
             continue
         print(f"konspekt: backfill {number}/{len(keys)}: {key}", file=sys.stderr)
         record = resources["storage"].lecture(key).read_source()

@@ -13,14 +13,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
-from konspekt.files import sha256_of, write_json
-from konspekt.watch import display_name
+from konspekt.errors import KonspektError
+from konspekt.files import StorageError, sha256_of, write_json
+from konspekt.watch import display_name, not_a_file
 from lecture_assets.asr.media import MediaError, check_media
-from lecture_assets.layout import Layout, LectureFolder
+from lecture_assets.layout import FINGERPRINT_CHARS, Layout, LectureFolder
 from lecture_assets.records import SourceRecord
 from lecture_assets.text import slugify
-
-FINGERPRINT_CHARS = 10
 
 
 @dataclass(frozen=True)
@@ -32,10 +31,28 @@ class Admission:
     reason: str | None = None  # for a rejected file: one sentence saying why
 
 
-def admit(layout: Layout, path: Path, index: dict[str, str], course: str = "") -> Admission:
+def admit(
+    layout: Layout,
+    path: Path,
+    index: dict[str, str],
+    course: str = "",
+    follow_links: bool = True,
+) -> Admission:
     """Probe, fingerprint, name and register ``path`` (in ``course``, if one); ``index``
     (fingerprint -> key, from :func:`fingerprint_index`) learns the new lecture, so a batch
-    sees its own duplicates."""
+    sees its own duplicates.
+
+    Only a regular file is read: a FIFO would hang the reader, a device never ends. The sensor
+    passes ``follow_links=False`` (a link in a shared inbox may point anywhere); a file named on
+    the command line is the user's own choice, so a link there is followed.
+    """
+    try:
+        info = path.stat() if follow_links else path.lstat()
+    except OSError:
+        info = None  # missing or unreadable: check_media says which
+    why = not_a_file(info) if info else ""
+    if why:
+        return Admission("rejected", reason=f"{display_name(path.name)} {why}.")
     try:
         check_media(path)  # before anything is registered
         digest = fingerprint(path)
@@ -50,7 +67,9 @@ def admit(layout: Layout, path: Path, index: dict[str, str], course: str = "") -
         return Admission("duplicate", key=first)
     try:
         register(layout.lecture(key), path, digest, course)
-    except OSError as exc:  # a read-only or full data folder
+    except StorageError as exc:  # a read-only or full data folder: the sentence says which
+        return Admission("rejected", reason=f"{display_name(path.name)} was not registered: {exc}")
+    except OSError as exc:
         reason = f"{display_name(path.name)} could not be registered in {layout.lectures} "
         return Admission("rejected", reason=reason + f"({exc.strerror or exc}).")
     index[digest] = key  # only now: a failed registration is no lecture to be a copy of
@@ -61,6 +80,30 @@ def partition_key(file_name: str, fingerprint: str) -> str:
     """``<slug>-<hash prefix>``: readable in the UI, safe as a folder name and a Dagster key."""
     slug = slugify(Path(file_name).stem) or "lecture"
     return f"{slug}-{fingerprint[:FINGERPRINT_CHARS]}"
+
+
+def verify(record: SourceRecord, key: str) -> None:
+    """Check that the registered source still holds the bytes lecture ``key`` was named after,
+    before anything decodes it; otherwise one sentence saying what happened and what to do."""
+    path, name = Path(record.path), display_name(record.name)
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        raise KonspektError(
+            f"{name}, the source of lecture {key}, was deleted or moved after it was registered "
+            f"({display_name(record.path)}); drop the recording into the inbox again."
+        ) from None
+    except OSError as exc:
+        raise KonspektError(f"{name} cannot be read ({exc.strerror or exc}).") from None
+    if not_a_file(info):
+        raise KonspektError(f"{name} {not_a_file(info)}.")
+    if info.st_size != record.size or fingerprint(path) != record.fingerprint:
+        raise KonspektError(
+            f"{name} changed after it was registered as lecture {key}, so it is not processed "
+            "under that key (its notes would not match the content the key stands for); the "
+            "changed file becomes a new lecture when the inbox sensor sees it, or with "
+            "`konspekt process`."
+        )
 
 
 def fingerprint(path: Path) -> str:

@@ -7,11 +7,32 @@ use the same objects, so renaming an output is a one-line change.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from konspekt.errors import KonspektError
 from lecture_assets.records import SlideDeck, SourceRecord, Summary, Transcript
+
+FINGERPRINT_CHARS = 10  # of the content's sha256, at the end of a lecture's key
+# The keys admission makes (intake.partition_key, courses.catalog.course_key): an ASCII slug,
+# and for a lecture its fingerprint. A key becomes a folder name, so nothing else is accepted:
+# a key added through the UI's API such as "../inbox/evil" would write outside lectures/.
+COURSE_KEY = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+LECTURE_KEY = re.compile(rf"{COURSE_KEY.pattern}-[0-9a-f]{{{FINGERPRINT_CHARS}}}")
+
+
+def checked_key(key: str, kind: str = "lecture") -> str:
+    """``key`` when it is a key admission makes; otherwise one sentence, before any path."""
+    pattern, example = (
+        (LECTURE_KEY, "talk-0123456789") if kind == "lecture" else (COURSE_KEY, "biology-101")
+    )
+    if not pattern.fullmatch(key):
+        raise KonspektError(
+            f"{key!r} is not a {kind} partition key (keys look like {example!r} and are made by "
+            "the inbox sensor or `konspekt process`); it is not used as a folder name."
+        )
+    return key
 
 
 @dataclass(frozen=True)
@@ -150,20 +171,24 @@ class Layout:
         return self.root / "lectures"
 
     def lecture(self, key: str) -> LectureFolder:
-        return LectureFolder(self.lectures / key)
+        return LectureFolder(self.lectures / checked_key(key))
 
     @property
     def courses(self) -> Path:
         return self.root / "courses"
 
     def course(self, key: str) -> CourseFolder:
-        return CourseFolder(self.courses / key)
+        return CourseFolder(self.courses / checked_key(key, "course"))
 
     def registered(self) -> list[LectureFolder]:
         """Every lecture folder that holds a source record, in key order."""
         if not self.lectures.is_dir():
             return []
-        folders = (LectureFolder(p) for p in sorted(self.lectures.iterdir()))
+        folders = (
+            LectureFolder(p)
+            for p in sorted(self.lectures.iterdir())
+            if LECTURE_KEY.fullmatch(p.name)  # not the folders a person made there
+        )
         return [f for f in folders if f.source.is_file()]
 
 

@@ -47,6 +47,13 @@ class LectureStorage(dg.ConfigurableResource):
         location = S3Location.parse(self.artifacts, ARTIFACTS_VARIABLE)
         return upload_many(paths, self.layout.root, location, ARTIFACTS_VARIABLE)
 
+    def writing(self, folder: Path, waiting: Callable[[str], None] = lambda _: None):
+        """One step at a time writes in a lecture's (or course's) folder: two runs of one
+        partition (the CLI racing the sensor, a backfill beside automation) take turns."""
+        from konspekt.files import exclusive
+
+        return exclusive(folder, waiting)
+
     @property
     def inbox_dir(self) -> Path:
         return self.layout.inbox
@@ -66,6 +73,14 @@ class LectureStorage(dg.ConfigurableResource):
                 f"{self.inbox if self.remote_inbox else self.inbox_dir} or run "
                 "`konspekt process FILE`."
             )
+        return record
+
+    def verified_source(self, key: str) -> SourceRecord:
+        """The source record, once the file is checked to hold the bytes the key stands for."""
+        from lecture_assets.intake import verify
+
+        record = self.source(key)
+        verify(record, key)
         return record
 
 

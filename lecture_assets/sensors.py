@@ -7,7 +7,7 @@ import warnings
 import dagster as dg
 
 from konspekt.errors import KonspektError
-from konspekt.watch import Arrivals, display_name, is_candidate, scan
+from konspekt.watch import Arrivals, display_name, is_candidate, survey
 from lecture_assets import intake
 from lecture_assets.asr.media import MEDIA_EXTENSIONS
 from lecture_assets.courses.catalog import course_key, course_of
@@ -42,12 +42,14 @@ def inbox_sensor(
     except KonspektError as exc:  # an unreachable bucket: say so, keep the cursor, try again
         context.log.warning(str(exc))
         return dg.SkipReason(str(exc))
-    found = (
-        {rel: (info.size, _etag_number(info.etag)) for rel, info in objects.items()}
+    found, refused = (
+        ({rel: (info.size, _etag_number(info.etag)) for rel, info in objects.items()}, {})
         if remote
-        else scan(layout.inbox, MEDIA_EXTENSIONS)
+        else survey(layout.inbox, MEDIA_EXTENSIONS)
     )
-    tick = Arrivals.of(found, context.cursor)
+    tick = Arrivals.of(found, context.cursor, refused)
+    for rel in tick.newly_refused:  # said once, not every tick
+        context.log.warning(f"not a lecture: {display_name(rel)} {refused[rel]}.")
     index = intake.fingerprint_index(layout) if tick.ready else {}
     # One query for all keys: asking per file cost ~1 ms each, 10 s for 10,000 new files.
     known = (
@@ -82,7 +84,8 @@ def inbox_sensor(
                 tick.pending[rel] = tick.current[rel]
                 continue
         try:
-            admission = intake.admit(layout, layout.inbox / rel, index, course)
+            path = layout.inbox / rel
+            admission = intake.admit(layout, path, index, course, follow_links=False)
         except Exception as exc:  # one bad file must never fail the tick for the others
             admission = intake.Admission("rejected", reason=f"{name} could not be admitted: {exc}")
         if admission.status == "rejected":

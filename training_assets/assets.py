@@ -5,7 +5,7 @@ from typing import Literal
 import dagster as dg
 from pydantic import Field
 
-from konspekt.orchestration import HEAVY_POOL, follow_upstream, readable_failure
+from konspekt.orchestration import HEAVY_POOL, follow_upstream, readable
 from training_assets import checks
 from training_assets.resources import TrainingStorage
 
@@ -45,6 +45,7 @@ class TrainedModelConfig(dg.Config):
 
 
 @dg.asset(group_name=GROUP, kinds={"pytorch", "safetensors"})
+@readable
 def mnist_dataset(
     context: dg.AssetExecutionContext, config: DatasetConfig, storage: TrainingStorage
 ) -> dg.MaterializeResult:
@@ -53,15 +54,14 @@ def mnist_dataset(
 
     folder = storage.mnist_dir
     seeded = []
-    with readable_failure():
-        fetched = sources.sync(storage.mnist_source, folder, context.log.info)
-        if config.download and "test" not in data.find_idx(folder):
-            seeded = data.download_full(folder)
-        elif not data.find_idx(folder):
-            seeded = data.seed_embedded(folder)
-        for path in seeded:
-            context.log.info(f"seeded {path}")
-        dataset = data.prepare(folder, config.val_fraction, config.seed)
+    fetched = sources.sync(storage.mnist_source, folder, context.log.info)
+    if config.download and "test" not in data.find_idx(folder):
+        seeded = data.download_full(folder)
+    elif not data.find_idx(folder):
+        seeded = data.seed_embedded(folder)
+    for path in seeded:
+        context.log.info(f"seeded {path}")
+    dataset = data.prepare(folder, config.val_fraction, config.seed)
     dataset.save(storage.dataset_path)
     sample = slice(0, 20)
     grid = report.digit_grid(dataset.images("train")[sample], dataset.labels("train")[sample])
@@ -94,6 +94,7 @@ def mnist_dataset(
     check_specs=[checks.val_accuracy_spec, checks.finite_weights_spec],
     pool=HEAVY_POOL,  # shares the CPU limit with transcription (dagster.yaml, concurrency.pools)
 )
+@readable
 def trained_model(
     context: dg.AssetExecutionContext, config: TrainedModelConfig, storage: TrainingStorage
 ) -> dg.MaterializeResult:
@@ -108,12 +109,9 @@ def trained_model(
             f"val_loss={row['val_loss']:.4f} val_accuracy={row['val_accuracy']:.4f}"
         )
 
-    with readable_failure():
-        dataset = Dataset.load(storage.dataset_path)
-        meta = train.run(
-            dataset, storage.training_dir, config.train_config(), config.mode, on_epoch
-        )
-        saved = checkpoint.load(storage.training_dir, meta["version"])  # proves it reads back
+    dataset = Dataset.load(storage.dataset_path)
+    meta = train.run(dataset, storage.training_dir, config.train_config(), config.mode, on_epoch)
+    saved = checkpoint.load(storage.training_dir, meta["version"])  # proves it reads back
     curve = "\n".join(
         f"| {r['epoch']} | {r['loss']:.4f} | {r['val_loss']:.4f} | {r['val_accuracy']:.4f} |"
         for r in meta["history"]
@@ -124,11 +122,10 @@ def trained_model(
         checks.finite_weights(saved.model.state_dict()),
     ]
     store = storage.tracking_store()
-    with readable_failure():
-        tags = {"dagster_run_id": context.run_id, "dagster_partition": "none"}
-        tracked = tracking.log_training(store, meta, storage.training_dir, tags)
-        if all(r.passed for r in results):  # only a model that passed is registered
-            tracked = tracking.register(store, tracked, metrics["val_accuracy"])
+    tags = {"dagster_run_id": context.run_id, "dagster_partition": "none"}
+    tracked = tracking.log_training(store, meta, storage.training_dir, tags)
+    if all(r.passed for r in results):  # only a model that passed is registered
+        tracked = tracking.register(store, tracked, metrics["val_accuracy"])
     context.log.info(
         f"MLflow run {tracked.run_id}"
         + (f", {tracking.MODEL} version {tracked.version}" if tracked.version else "")
@@ -169,23 +166,22 @@ def trained_model(
     # Follows each new model when the automation sensor runs, unless its blocking checks failed.
     automation_condition=follow_upstream(),
 )
+@readable
 def training_log(
     context: dg.AssetExecutionContext, storage: TrainingStorage
 ) -> dg.MaterializeResult:
     """The text training log, one section per model version, and the loss-curve PNG."""
     from training_assets import checkpoint, report, tracking
 
-    with readable_failure():
-        meta = checkpoint.read_meta(storage.training_dir)
+    meta = checkpoint.read_meta(storage.training_dir)
     added = report.append_log(storage.log_path, storage.training_dir)
     context.log.info(f"log sections added: {', '.join(added) or 'none'}")
     chain = report.lineage(storage.training_dir, meta)
     report.save_figure(report.loss_curve(chain), storage.loss_curve_path)
-    with readable_failure():  # the report joins the model's MLflow run
-        run_id = tracking.log_report(
-            storage.tracking_store(), meta["name"], [storage.loss_curve_path],
-            report.log_section(meta),
-        )  # fmt: skip
+    run_id = tracking.log_report(  # the report joins the model's MLflow run
+        storage.tracking_store(), meta["name"], [storage.loss_curve_path],
+        report.log_section(meta),
+    )  # fmt: skip
     losses = [row["loss"] for row in meta["history"]]
     return dg.MaterializeResult(
         metadata={

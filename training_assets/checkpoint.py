@@ -159,6 +159,12 @@ def _verified(weights: Path, meta: dict, device: str) -> Checkpoint:
             f"{weights}: sha256 {digest[:12]}… does not match {meta['sha256'][:12]}… recorded in "
             f"model.json; the file was changed or damaged. Refusing to load it."
         )
+    try:
+        tensors = from_bytes(blob)  # safetensors: data only, never code (no pickle is loaded)
+    except Exception as exc:  # SafetensorError is not exported under a stable name
+        raise CheckpointError(
+            f"{weights} is not a safetensors file ({exc}); pickled checkpoints are never loaded."
+        ) from None
     model = build_model(meta.get("arch"))
-    model.load_state_dict(from_bytes(blob))
+    model.load_state_dict(tensors)
     return Checkpoint(model.to(device).eval(), meta)

@@ -112,17 +112,32 @@ def download_full(folder: Path) -> list[Path]:
     return copied
 
 
+MAX_PIXELS = 4096 * 4096  # a phone photo of a digit fits; a 100,000-pixel-wide "PNG" does not
+
+
 def read_png(path: Path) -> torch.Tensor:
     """A digit image as (28, 28) uint8, white on black as in MNIST; other sizes are resized."""
     from PIL import Image, UnidentifiedImageError
 
     try:
-        with Image.open(path) as image:
+        with Image.open(path) as image:  # reads the header only
+            width, height = image.size
+            if width * height > MAX_PIXELS:  # a decompression bomb, or not a digit anyway
+                raise DataError(
+                    f"{path}: {width}x{height} pixels is far too large for a digit drawing (at "
+                    f"most {MAX_PIXELS:,} pixels); refused without decoding it."
+                )
             gray = image.convert("L")
             if gray.size != (IMAGE_SIZE, IMAGE_SIZE):
                 gray = gray.resize((IMAGE_SIZE, IMAGE_SIZE), Image.Resampling.LANCZOS)
             return torch.from_numpy(np.array(gray, dtype=np.uint8))
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+    except (
+        UnidentifiedImageError,
+        OSError,
+        SyntaxError,
+        ValueError,
+        Image.DecompressionBombError,
+    ) as exc:
         raise DataError(f"{path}: not a readable image ({exc}).") from None
 
 

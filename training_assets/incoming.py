@@ -14,6 +14,11 @@ def scan(folder: Path) -> dict[str, tuple[int, int]]:
     return watch.scan(folder, IMAGE_SUFFIXES)
 
 
+def survey(folder: Path) -> tuple[dict[str, tuple[int, int]], dict[str, str]]:
+    """The PNGs, and the entries named like PNGs that are no regular files (links, FIFOs)."""
+    return watch.survey(folder, IMAGE_SUFFIXES)
+
+
 def label_of(relative: str) -> int | None:
     """The digit a file is labelled with: its folder name, when that is a single digit."""
     parts = relative.split("/")

@@ -5,7 +5,7 @@ import json
 
 import dagster as dg
 
-from konspekt.watch import Arrivals
+from konspekt.watch import Arrivals, display_name
 from training_assets import incoming
 from training_assets.resources import TrainingStorage
 
@@ -26,7 +26,10 @@ def mnist_incoming_sensor(
     context: dg.SensorEvaluationContext, storage: TrainingStorage
 ) -> dg.SensorResult:
     # Same stability rule as the lecture inbox: admitted once unchanged across two ticks.
-    tick = Arrivals.of(incoming.scan(storage.incoming_dir), context.cursor)
+    found, refused = incoming.survey(storage.incoming_dir)
+    tick = Arrivals.of(found, context.cursor, refused)
+    for rel in tick.newly_refused:  # said once, not every tick
+        context.log.warning(f"not a training image: {display_name(rel)} {refused[rel]}.")
     ready, current = tick.ready, tick.current
     tick.seen |= {rel: current[rel] for rel in ready}
 

@@ -13,6 +13,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from konspekt.errors import KonspektError
+from konspekt.settings import require_device
 from training_assets import checkpoint
 from training_assets.data import Dataset, normalize
 from training_assets.model import build_model, parameter_count
@@ -37,6 +38,7 @@ class TrainConfig:
 
 def resolve_device(name: str) -> torch.device:
     if name != "auto":
+        require_device(name)
         return torch.device(name)
     if torch.cuda.is_available():
         return torch.device("cuda")

@@ -14,7 +14,12 @@ from functools import cache
 from pathlib import Path
 
 from konspekt.errors import KonspektError, ModelUnavailableError
-from konspekt.settings import DEFAULT_MODELS_DIR, VAD_VARIABLE, WHISPER_MODEL_VARIABLE
+from konspekt.settings import (
+    DEFAULT_MODELS_DIR,
+    VAD_VARIABLE,
+    WHISPER_MODEL_VARIABLE,
+    require_device,
+)
 from lecture_assets.records import Segment, SlideDeck, Transcript
 
 AUTO = "auto"
@@ -78,6 +83,7 @@ def resolve(
         source = str(local.resolve()) if local.is_dir() else name
     if device == "auto":
         device = "cuda" if _cuda_available() else "cpu"
+    require_device(device)
     compute_type = "float16" if device.startswith("cuda") else "int8"
     if language in (None, "", "auto"):
         # English-only checkpoints cannot detect language; multilingual ones detect per file.

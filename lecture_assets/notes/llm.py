@@ -17,7 +17,12 @@ from pathlib import Path
 from typing import Any
 
 from konspekt.errors import ModelUnavailableError
-from konspekt.settings import DEFAULT_MODELS_DIR, LLM_MODEL_VARIABLE, SUMMARIZER_VARIABLE
+from konspekt.settings import (
+    DEFAULT_MODELS_DIR,
+    LLM_MODEL_VARIABLE,
+    SUMMARIZER_VARIABLE,
+    require_device,
+)
 
 BUNDLED = "bundled"
 CONTEXT = 8192  # tokens: a 15-minute chapter (the longest there is) and the instructions fit
@@ -43,6 +48,7 @@ def resolve_llm(
 ) -> LLMSpec:
     name = (model or BUNDLED).strip()
     threads = free_cores()
+    require_device(device)
     gpu_layers = -1 if _cuda(device) else 0
     if name == BUNDLED:
         from konspekt.weights import assemble

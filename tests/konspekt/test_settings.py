@@ -50,3 +50,46 @@ def test_a_bad_maximum_length_is_one_sentence_naming_the_variable(value):
     assert str(caught.value) == (
         f"KONSPEKT_MAX_MINUTES must be a number of minutes (0 for no limit), not {value!r}."
     )
+
+
+@pytest.mark.parametrize("value", ["gpu", "cuda:x", "tpu"])
+def test_an_unknown_device_is_one_sentence(value):
+    with pytest.raises(SettingsError) as caught:
+        Settings.from_env({"KONSPEKT_DEVICE": value})
+    assert str(caught.value) == (
+        f"KONSPEKT_DEVICE must be auto, cpu, cuda, cuda:N or mps, not {value!r}."
+    )
+
+
+def test_cuda_asked_for_on_a_machine_without_it_is_one_sentence():
+    import torch
+
+    from konspekt.settings import require_device
+
+    require_device("cpu")
+    if torch.cuda.is_available():
+        require_device("cuda")  # a GPU machine: nothing to refuse
+        return
+    with pytest.raises(SettingsError) as caught:
+        require_device("cuda")
+    assert str(caught.value) == (
+        "KONSPEKT_DEVICE is cuda, but no CUDA GPU is visible here; set it to auto or cpu."
+    )
+
+
+def test_make_run_stops_at_a_bad_setting_with_one_sentence(tmp_path):
+    import subprocess
+    import sys
+
+    (tmp_path / "data").write_text("")
+    env = {"KONSPEKT_DATA_DIR": str(tmp_path / "data"), "PATH": "/usr/bin:/bin"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "konspekt.instance", str(tmp_path / "home")],
+        env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert proc.returncode == 1
+    assert proc.stderr.strip() == (
+        f"konspekt: KONSPEKT_DATA_DIR is {tmp_path / 'data'}, which is a file; it must name a "
+        "folder (created if missing)."
+    )
+    assert not (tmp_path / "home").exists()

@@ -1,7 +1,9 @@
+import os
 import subprocess
 import sys
 
 import dagster as dg
+import pytest
 import yaml
 
 from lecture_assets.definitions import defs
@@ -60,7 +62,37 @@ def test_local_instance_queues_heavy_runs_one_at_a_time(tmp_path):
     (tmp_path / "dagster.yaml").write_text((ROOT / "dagster.yaml").read_text())
     with dg.DagsterInstance.from_config(str(tmp_path)) as instance:
         pools = instance.get_concurrency_config().pool_config
-        assert pools.default_pool_limit == 1 and pools.pool_granularity.value == "op"
+        assert pools.default_pool_limit == 1 and pools.pool_granularity.value == "run"
         assert instance.run_coordinator.__class__.__name__ == "QueuedRunCoordinator"
     transcript = defs.resolve_assets_def("transcript")
     assert {node.pool for node in transcript.node_def.iterate_op_defs()} == {"heavy"}
+
+
+def test_the_launchpad_cannot_point_a_run_at_other_files():
+    """No login on the UI: resources come from the settings, not from a run's config."""
+    job = defs.resolve_job_def("lecture_job")
+    for resource, field, value in [
+        ("storage", "data_dir", "/"),
+        ("summarizer", "llm_model", "/etc/shadow"),
+        ("transcriber", "models_dir", "/"),
+    ]:
+        with pytest.raises(dg.DagsterInvalidConfigError):
+            dg.validate_run_config(job, {"resources": {resource: {"config": {field: value}}}})
+    from training_assets.definitions import defs as training
+
+    with pytest.raises(dg.DagsterInvalidConfigError):
+        dg.validate_run_config(
+            training.resolve_job_def("training_job"),
+            {"resources": {"storage": {"config": {"data_dir": "/"}}}},
+        )
+
+
+def test_an_operator_can_give_the_launchpad_the_settings_back():
+    code = (
+        "import dagster as dg; from lecture_assets.definitions import defs; "
+        "dg.validate_run_config(defs.resolve_job_def('lecture_job'), "
+        "{'resources': {'storage': {'config': {'data_dir': '/tmp/elsewhere'}}}})"
+    )
+    env = {**os.environ, "KONSPEKT_RUN_CONFIG_RESOURCES": "1"}
+    proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr[-2000:]

@@ -42,7 +42,7 @@ def test_register_is_idempotent_and_indexed(tmp_path):
     assert first == again and layout.lecture(key).read_source() == first
     assert first.path == str(source.resolve()) and first.size == 3
     assert intake.fingerprint_index(layout) == {digest: key}
-    assert layout.lecture("missing").read_source() is None
+    assert layout.lecture("missing-0000000000").read_source() is None
 
 
 def test_admit_registers_a_recording_once_and_names_its_duplicates(tmp_path):
@@ -108,6 +108,6 @@ def test_a_data_folder_that_cannot_be_written_is_a_sentence_and_no_lecture(tmp_p
     index: dict[str, str] = {}
     admission = intake.admit(Layout.of(tmp_path / "data"), source, index)
     assert admission.status == "rejected" and admission.reason.startswith(
-        "talk.mp4 could not be registered in"
+        "talk.mp4 was not registered: "
     )
     assert index == {}  # a copy of it later is not a "duplicate" of a lecture that never was

@@ -169,3 +169,95 @@ def test_a_document_renamed_mp4_gets_no_partition_and_a_logged_reason(instance, 
     # The tick's log, which the UI shows on the sensor's page.
     logged = capfd.readouterr().err
     assert "not a lecture: notes.mp4 is not a readable video or audio file." in logged
+
+
+def _inbox_traps(inbox, outside):
+    """Entries named like recordings that are no files to read: what a shared inbox may hold."""
+    import socket
+
+    secret = outside / "secret.mp4"
+    copy_lecture(outside, "secret.mp4")
+    (inbox / "to secret.mp4").symlink_to(secret)  # a link out of the inbox
+    (inbox / "passwd.mp4").symlink_to("/etc/passwd")
+    (inbox / "zero.mp4").symlink_to("/dev/zero")
+    (inbox / "dangling.mp4").symlink_to(outside / "nowhere.mp4")
+    (outside / "course").mkdir()
+    copy_lecture(outside / "course", "linked.mp4", extra=b"linked")
+    (inbox / "Linked course").symlink_to(outside / "course")  # a linked folder
+    os.mkfifo(inbox / "pipe.mp4")  # opening it would block the tick for ever
+    sock = socket.socket(socket.AF_UNIX)
+    sock.bind(str(inbox / "sock.mp4"))
+    (inbox / "folder.mp4").mkdir()  # a folder named like a recording: just a folder
+    copy_lecture(inbox / "folder.mp4", "inside.mp4", extra=b"inside")
+    return sock
+
+
+def test_links_fifos_and_sockets_are_refused_once_and_never_read(
+    instance, storage, tmp_path, capfd
+):
+    import time
+
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    sock = _inbox_traps(storage.inbox_dir, outside)
+    copy_lecture(storage.inbox_dir, "real.mp4")
+    try:
+        started = time.monotonic()
+        first = tick(instance, storage)
+        result = tick(instance, storage, first.cursor)
+        assert time.monotonic() - started < 60  # no FIFO hang, no /dev/zero read
+        keys = sorted(r.partition_key.rsplit("-", 1)[0] for r in result.run_requests)
+        assert keys == ["inside", "real"]
+        for request in result.run_requests:
+            assert storage.source(request.partition_key).path.startswith(str(storage.inbox_dir))
+        refused = json.loads(result.cursor)["refused"]
+        # The linked folder is not walked into: "linked.mp4" behind it is never listed.
+        names = ["dangling.mp4", "passwd.mp4", "pipe.mp4", "sock.mp4", "to secret.mp4", "zero.mp4"]
+        assert sorted(refused) == names
+        assert "symbolic link" in refused["passwd.mp4"] and "FIFO" in refused["pipe.mp4"]
+        logged = capfd.readouterr()
+        said = logged.out + logged.err
+        assert "not a lecture: passwd.mp4 is a symbolic link" in said
+        # Said once: the next tick is quiet about them.
+        tick(instance, storage, result.cursor)
+        assert "passwd.mp4" not in "".join(capfd.readouterr())
+    finally:
+        sock.close()
+
+
+def test_a_file_swapped_for_a_link_between_ticks_is_not_read(instance, storage, tmp_path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    copy_lecture(outside, "elsewhere.mp4")
+    path = copy_lecture(storage.inbox_dir, "talk.mp4")
+    index: dict[str, str] = {}
+    path.unlink()
+    path.symlink_to(outside / "elsewhere.mp4")
+    admission = intake.admit(storage.layout, path, index, follow_links=False)
+    assert admission.status == "rejected" and "symbolic link" in admission.reason
+    assert not storage.lectures_dir.exists() or not any(storage.lectures_dir.iterdir())
+
+
+def test_a_burst_of_files_becomes_one_partition_and_one_run_each(instance, storage):
+    from tests.helpers.media import make_media
+
+    for i in range(36):  # distinct tones: every file different content
+        make_media(
+            storage.inbox_dir / f"burst {i:02d}.wav",
+            "-f", "lavfi", "-i", f"sine=frequency={200 + 10 * i}:duration=1",
+        )  # fmt: skip
+    cursor = tick(instance, storage).cursor
+    requests: list[dg.RunRequest] = []
+    keys: list[str] = []
+    for _ in range(40):
+        result = tick(instance, storage, cursor)
+        requests += result.run_requests
+        keys += added_keys(result)
+        for request in result.dynamic_partitions_requests:
+            instance.add_dynamic_partitions("lectures", list(request.partition_keys))
+        cursor = result.cursor
+        if len(requests) >= 36 and not result.run_requests:
+            break
+    assert len(requests) == 36 and len({r.run_key for r in requests}) == 36
+    assert sorted(keys) == sorted(r.partition_key for r in requests)
+    assert len({storage.source(k).fingerprint for k in keys}) == 36

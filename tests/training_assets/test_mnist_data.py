@@ -202,3 +202,27 @@ def test_opt_in_download_copies_torchvision_raw_files(tmp_path, monkeypatch, few
     prepared = data.prepare(tmp_path / "mnist")
     assert prepared.info["counts"] == {"train": 480, "val": 120, "test": 600}
     assert torch.equal(prepared.images("test"), torch.from_numpy(images))
+
+
+def test_a_png_dimension_bomb_is_refused_without_decoding(tmp_path, few_digits):
+    import struct
+    import zlib
+
+    images, labels = few_digits
+    write_mnist(tmp_path, images, labels)
+    digit = tmp_path / "incoming" / "3"
+    digit.mkdir(parents=True)
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+        )
+
+    # A 100,000 x 100,000 header over a few bytes of data: 10 GB once decoded.
+    header = struct.pack(">IIBBBBB", 100_000, 100_000, 8, 0, 0, 0, 0)
+    bomb = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\0" * 64))
+    (digit / "bomb.png").write_bytes(bomb + chunk(b"IEND", b""))
+    with pytest.raises(
+        DataError, match=r"incoming/3/bomb.png: 100000x100000 pixels is far too large"
+    ):
+        data.prepare(tmp_path)

@@ -133,3 +133,35 @@ def test_a_t10k_pair_is_scored_as_the_test_split(mnist_storage, few_digits):
     counts = {"train": 480, "val": 120, "test": 200}
     assert meta["data"] == {"fingerprint": dataset.fingerprint, **counts}
     assert 0 <= meta["metrics"]["test_accuracy"] <= 1 and meta["metrics"]["test_loss"] > 0
+
+
+def test_a_pickled_checkpoint_is_never_unpickled(tmp_path, trained_storage):
+    """Even with a matching hash in model.json, a pickle in place of the weights is refused."""
+    import hashlib
+
+    import torch
+
+    folder = tmp_path / "training"
+    shutil.copytree(trained_storage.training_dir, folder)
+    weights = folder / "versions" / "v0001" / "model.safetensors"
+    marker = tmp_path / "unpickled"
+    torch.save({"w": torch.zeros(1), "boom": _Boom(str(marker))}, weights)
+    digest = hashlib.sha256(weights.read_bytes()).hexdigest()
+    for meta_path in (folder / "model.json", folder / "versions" / "v0001" / "model.json"):
+        if meta_path.is_file():
+            meta = json.loads(meta_path.read_text())
+            meta["sha256"] = digest
+            meta_path.write_text(json.dumps(meta))
+    with pytest.raises(CheckpointError, match=r"is not a safetensors file .* never loaded"):
+        checkpoint.load(folder)
+    assert not marker.exists()
+
+
+class _Boom:
+    """Unpickling this would create a file: the proof that a pickle was (not) loaded."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    def __reduce__(self):
+        return (open, (self.path, "w"))

@@ -1,0 +1,101 @@
+"""Crash recovery for the local instance: which runs lost their worker process.
+
+Dagster's ``DefaultRunLauncher`` (what `dagster dev` uses) cannot tell a live run from one whose
+process died: run monitoring assumes it is running, so after `dagster dev` is killed mid-run the
+run stays STARTED for ever and, with a pool limit of one, blocks every later lecture. This
+launcher is the default one plus a health check: a run's worker is the process whose pid Dagster
+logged when it started it ("Started process for run (pid: N)"), or for a `konspekt process` run,
+the pid in its ``konspekt/worker_pid`` tag. When that process is gone (or the pid now belongs to a
+younger process), run monitoring marks the run failed, run retries re-execute it from the failed
+step, and the freed pool slot lets the queue move on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import dagster as dg
+from dagster._core.launcher import CheckRunHealthResult, WorkerStatus
+
+# Set on runs executed in the `konspekt` process itself (dg.materialize), which Dagster never
+# logs a worker pid for.
+WORKER_PID_TAG = "konspekt/worker_pid"
+# A process is the run's worker only if it started before Dagster logged it (plus clock slack).
+_SLACK_S = 5.0
+
+
+@dataclass(frozen=True)
+class Worker:
+    pid: int
+    started_by: float  # the worker existed at this time (epoch seconds)
+
+
+def worker_of(instance: dg.DagsterInstance, run: dg.DagsterRun) -> Worker | None:
+    """The process that executes ``run``, when Dagster or the CLI recorded it."""
+    if WORKER_PID_TAG in run.tags:
+        record = instance.get_run_record_by_id(run.run_id)
+        when = (record.start_time or record.create_timestamp.timestamp()) if record else 0.0
+        return Worker(int(run.tags[WORKER_PID_TAG]), when)
+    records = instance.get_records_for_run(
+        run.run_id, of_type=dg.DagsterEventType.ENGINE_EVENT, ascending=False, limit=50
+    ).records
+    for record in records:
+        data = record.event_log_entry.dagster_event.engine_event_data
+        pid = data.metadata.get("pid") if data and data.metadata else None
+        if pid is not None:
+            return Worker(int(pid.value), record.event_log_entry.timestamp)
+    return None
+
+
+def is_alive(worker: Worker) -> bool:
+    """Whether the worker process still runs (a zombie or a recycled pid does not count)."""
+    import psutil
+
+    try:
+        process = psutil.Process(worker.pid)
+        if process.status() == psutil.STATUS_ZOMBIE:
+            return False
+        return process.create_time() <= worker.started_by + _SLACK_S
+    except (psutil.NoSuchProcess, psutil.AccessDenied):
+        return False
+
+
+def gone(instance: dg.DagsterInstance, run: dg.DagsterRun) -> Worker | None:
+    """The recorded worker of ``run`` if it no longer runs; None if it runs or is unknown."""
+    worker = worker_of(instance, run)
+    return worker if worker and not is_alive(worker) else None
+
+
+def crash_message(worker: Worker) -> str:
+    return (
+        f"The run's worker process (pid {worker.pid}) is gone: the platform was stopped or the "
+        "machine restarted while it ran, or the process was killed (out of memory?). Its "
+        "finished steps are kept; the run is retried from the step that was cut short."
+    )
+
+
+def fail_orphaned_runs(instance: dg.DagsterInstance) -> list[str]:
+    """Mark every STARTED run whose worker is gone as failed and free its pool slots: what run
+    monitoring does in `dagster dev`, done by `konspekt` itself when no daemon runs."""
+    failed = []
+    for record in instance.get_run_records(dg.RunsFilter(statuses=[dg.DagsterRunStatus.STARTED])):
+        worker = gone(instance, record.dagster_run)
+        if worker:
+            instance.report_run_failed(record.dagster_run, crash_message(worker))
+            instance.event_log_storage.free_concurrency_slots_for_run(record.dagster_run.run_id)
+            failed.append(record.dagster_run.run_id)
+    return failed
+
+
+class LocalRunLauncher(dg.DefaultRunLauncher):
+    """`dagster dev`'s launcher, with a run-worker health check for run monitoring."""
+
+    @property
+    def supports_check_run_worker_health(self) -> bool:
+        return True
+
+    def check_run_worker_health(self, run: dg.DagsterRun) -> CheckRunHealthResult:
+        worker = gone(self._instance, run)
+        if worker is None:  # alive, or not reported yet: as the default launcher assumes
+            return CheckRunHealthResult(WorkerStatus.RUNNING)
+        return CheckRunHealthResult(WorkerStatus.FAILED, crash_message(worker))
