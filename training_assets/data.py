@@ -131,13 +131,12 @@ def read_png(path: Path) -> torch.Tensor:
             if gray.size != (IMAGE_SIZE, IMAGE_SIZE):
                 gray = gray.resize((IMAGE_SIZE, IMAGE_SIZE), Image.Resampling.LANCZOS)
             return torch.from_numpy(np.array(gray, dtype=np.uint8))
-    except (
-        UnidentifiedImageError,
-        OSError,
-        SyntaxError,
-        ValueError,
-        Image.DecompressionBombError,
-    ) as exc:
+    except Image.DecompressionBombError:  # PIL's own limit, hit before our size check
+        raise DataError(
+            f"{path}: the image is far too large for a digit drawing (a decompression bomb?); "
+            "refused without decoding it."
+        ) from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise DataError(f"{path}: not a readable image ({exc}).") from None
 
 
