@@ -12,10 +12,13 @@ step, and the freed pool slot lets the queue move on.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 
 import dagster as dg
 from dagster._core.launcher import CheckRunHealthResult, WorkerStatus
+
+from konspekt.orchestration import HEAVY_POOL
 
 # Set on runs executed in the `konspekt` process itself (dg.materialize), which Dagster never
 # logs a worker pid for.
@@ -89,6 +92,15 @@ def fail_orphaned_runs(instance: dg.DagsterInstance) -> list[str]:
 
 class LocalRunLauncher(dg.DefaultRunLauncher):
     """`dagster dev`'s launcher, with a run-worker health check for run monitoring."""
+
+    def register_instance(self, instance: dg.DagsterInstance) -> None:
+        super().register_instance(instance)
+        # Dagster creates a pool's slots when a step first claims one; at "run" granularity no
+        # step claims, so the very first dequeue saw no limit and launched two heavy runs.
+        with contextlib.suppress(Exception):  # never keep the instance from starting
+            storage = instance.event_log_storage
+            if HEAVY_POOL not in storage.get_concurrency_keys():
+                storage.initialize_concurrency_limit_to_default(HEAVY_POOL)
 
     @property
     def supports_check_run_worker_health(self) -> bool:

@@ -63,8 +63,11 @@ def _live_members(pgid: int) -> list[int]:
 class Platform:
     """`make run` on a free port with its own DAGSTER_HOME and KONSPEKT_DATA_DIR."""
 
-    def __init__(self, home: Path, data: Path, log_path: Path) -> None:
+    def __init__(
+        self, home: Path, data: Path, log_path: Path, env: dict[str, str] | None = None
+    ) -> None:
         self.home, self.data, self.log_path = home, data, log_path
+        self.extra_env = env or {}
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen | None = None
@@ -78,16 +81,44 @@ class Platform:
         outer = ("KONSPEKT_", "MAKEFLAGS", "MFLAGS", "MAKELEVEL")
         env = {k: v for k, v in os.environ.items() if not k.startswith(outer)}
         env |= {"DAGSTER_HOME": str(self.home), "KONSPEKT_DATA_DIR": str(self.data)}
+        env |= self.extra_env
         # The recipe of `make run`, minus re-installing the venv: `make test` has just built it,
         # and a test must not change the environment it runs in.
         cmd = ["make", "-o", ".venv/.installed", "run", "HOST=127.0.0.1", f"PORT={self.port}"]
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        with self.log_path.open("wb") as log:
+        with self.log_path.open("ab") as log:  # a restart appends
             self.proc = subprocess.Popen(
                 cmd, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
             )
         # Also when pytest itself is interrupted before the fixture's teardown.
         atexit.register(self.stop)
+
+    def crash(self) -> None:
+        """SIGKILL the whole process group at once, as a power cut or an OOM kill of the
+        session would: webserver, daemon, code servers and run workers, no clean-up."""
+        if self.proc is None:
+            return
+        proc, self.proc = self.proc, None
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        wait_for(lambda: not _live_members(proc.pid), 20, interval=0.2)
+        proc.wait(timeout=10)
+
+    def wait_ready(self, timeout: float) -> str | None:
+        """None once the UI answers and every code location is loaded; else what went wrong."""
+        started = time.monotonic()
+        if not wait_for(lambda: self.server_info() or self.exited() is not None, timeout):
+            return f"{self.url}/server_info not answering after {timeout} s"
+        if self.exited() is not None:
+            return f"`make run` exited with {self.exited()}:\n{self.log_tail()}"
+
+        def loaded():
+            entries = self.gql(WORKSPACE)["workspaceOrError"]["locationEntries"]
+            return all(e["loadStatus"] == "LOADED" for e in entries) and entries
+
+        if not wait_for(loaded, max(timeout - (time.monotonic() - started), 10)):
+            return f"code locations not loaded:\n{self.log_tail()}"
+        return None
 
     def exited(self) -> int | None:
         return self.proc.poll() if self.proc else None

@@ -64,6 +64,12 @@ def test_local_instance_queues_heavy_runs_one_at_a_time(tmp_path):
         pools = instance.get_concurrency_config().pool_config
         assert pools.default_pool_limit == 1 and pools.pool_granularity.value == "run"
         assert instance.run_coordinator.__class__.__name__ == "QueuedRunCoordinator"
+        # The launcher sets the pool's limit up front, so the first dequeue already honours it.
+        assert instance.run_launcher.__class__.__name__ == "LocalRunLauncher"
+        assert instance.event_log_storage.get_concurrency_info("heavy").slot_count == 1
+        monitoring = instance.run_monitoring_settings
+        assert monitoring["enabled"] and monitoring["free_slots_after_run_end_seconds"] > 0
+        assert instance.run_retries_enabled and instance.run_retries_max_retries == 2
     transcript = defs.resolve_assets_def("transcript")
     assert {node.pool for node in transcript.node_def.iterate_op_defs()} == {"heavy"}
 
