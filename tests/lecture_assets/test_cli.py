@@ -3,6 +3,7 @@
 import json
 import os
 import re
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -152,3 +153,39 @@ def test_a_bad_setting_is_one_sentence_not_a_traceback(tmp_path):
     assert proc.stderr.strip() == (
         "konspekt: KONSPEKT_MAX_MINUTES must be a number of minutes (0 for no limit), not 'abc'."
     )
+
+
+def test_two_konspekt_on_one_file_at_once_make_one_lecture_with_whole_files(tmp_path):
+    """Two `konspekt process` started together on the same recording, sharing an instance and a
+    data folder: one partition, both succeed, every artifact whole, no SQLite error shown."""
+    import json
+
+    from pypdf import PdfReader
+
+    source = tmp_path / "talk.mp4"
+    shutil.copyfile(LECTURE_MP4, source)
+    env = {
+        **os.environ,
+        **EXTRACTIVE,
+        "DAGSTER_HOME": str(tmp_path / "home"),
+        "KONSPEKT_DATA_DIR": str(tmp_path / "data"),
+    }
+    (tmp_path / "home").mkdir()
+    cmd = [str(KONSPEKT), "process", "--json", str(source)]
+    procs = [
+        subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for _ in range(2)
+    ]
+    outputs = [proc.communicate(timeout=600) for proc in procs]
+    for proc, (_, err) in zip(procs, outputs, strict=True):
+        assert proc.returncode == 0, err[-3000:]
+        assert "database is locked" not in err and "Traceback" not in err, err[-3000:]
+    results = [json.loads(out) for out, _ in outputs]
+    assert {r["status"] for r in results} == {"ok"}
+    assert len({r["partition"] for r in results}) == 1
+    folder = Path(results[0]["pdf"]).parent
+    assert [p.name for p in folder.parent.iterdir()] == [folder.name]
+    assert PdfReader(results[0]["pdf"]).pages  # whole, readable
+    for name in ("summary.json", "transcript.json", "slides.json", "source.json"):
+        json.loads((folder / name).read_text())
+    assert not [p for p in folder.rglob("*.tmp")]
