@@ -13,6 +13,8 @@ step, and the freed pool slot lets the queue move on.
 from __future__ import annotations
 
 import contextlib
+import json
+import socket
 from dataclasses import dataclass
 
 import dagster as dg
@@ -23,6 +25,10 @@ from konspekt.orchestration import HEAVY_POOL
 # Set on runs executed in the `konspekt` process itself (dg.materialize), which Dagster never
 # logs a worker pid for.
 WORKER_PID_TAG = "konspekt/worker_pid"
+WORKER_HOST_TAG = "konspekt/worker_host"
+# Where Dagster's default launcher records the code server that started a run's worker.
+_GRPC_INFO_TAG = ".dagster/grpc_info"
+_LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
 # A process is the run's worker only if it started before Dagster logged it (plus clock slack).
 _SLACK_S = 5.0
 
@@ -33,8 +39,29 @@ class Worker:
     started_by: float  # the worker existed at this time (epoch seconds)
 
 
+def worker_tags() -> dict[str, str]:
+    """Tags naming this process as the worker of a run it executes itself."""
+    import os
+
+    return {WORKER_PID_TAG: str(os.getpid()), WORKER_HOST_TAG: socket.gethostname()}
+
+
+def _on_this_host(run: dg.DagsterRun) -> bool:
+    """Only a worker on this machine can be checked by pid: an instance shared with other hosts
+    (or containers) holds runs whose pids mean nothing here."""
+    if WORKER_PID_TAG in run.tags:
+        return run.tags.get(WORKER_HOST_TAG) == socket.gethostname()
+    try:
+        info = json.loads(run.tags.get(_GRPC_INFO_TAG, ""))
+    except ValueError:
+        return False
+    return bool(info.get("socket")) or info.get("host") in (*_LOCAL_HOSTS, socket.gethostname())
+
+
 def worker_of(instance: dg.DagsterInstance, run: dg.DagsterRun) -> Worker | None:
-    """The process that executes ``run``, when Dagster or the CLI recorded it."""
+    """The process that executes ``run``, when Dagster or the CLI recorded it on this host."""
+    if not _on_this_host(run):
+        return None
     if WORKER_PID_TAG in run.tags:
         record = instance.get_run_record_by_id(run.run_id)
         when = (record.start_time or record.create_timestamp.timestamp()) if record else 0.0
@@ -69,11 +96,21 @@ def gone(instance: dg.DagsterInstance, run: dg.DagsterRun) -> Worker | None:
     return worker if worker and not is_alive(worker) else None
 
 
-def crash_message(worker: Worker) -> str:
-    return (
+def crash_message(instance: dg.DagsterInstance, run: dg.DagsterRun, worker: Worker) -> str:
+    """What happened and what comes next: a retry by itself, or what to do by hand."""
+    what = (
         f"The run's worker process (pid {worker.pid}) is gone: the platform was stopped or the "
-        "machine restarted while it ran, or the process was killed (out of memory?). Its "
-        "finished steps are kept; the run is retried from the step that was cut short."
+        "machine restarted while it ran, or the process was killed (out of memory?)."
+    )
+    if WORKER_PID_TAG in run.tags:  # a `konspekt process` run: nobody else can re-run it
+        return f"{what} Run the same `konspekt` command again; finished outputs are kept."
+    allowed = int(run.tags.get("dagster/max_retries", instance.run_retries_max_retries))
+    done = int(run.tags.get("dagster/retry_number", 0))
+    if instance.run_retries_enabled and done < allowed:
+        return f"{what} It is retried from the step that was cut short ({done + 1} of {allowed})."
+    return (
+        f"{what} It was retried {done} time(s) already; re-execute it from failure in the UI "
+        "(or `konspekt backfill KEY`) once the cause is fixed."
     )
 
 
@@ -84,7 +121,8 @@ def fail_orphaned_runs(instance: dg.DagsterInstance) -> list[str]:
     for record in instance.get_run_records(dg.RunsFilter(statuses=[dg.DagsterRunStatus.STARTED])):
         worker = gone(instance, record.dagster_run)
         if worker:
-            instance.report_run_failed(record.dagster_run, crash_message(worker))
+            run = record.dagster_run
+            instance.report_run_failed(run, crash_message(instance, run, worker))
             instance.event_log_storage.free_concurrency_slots_for_run(record.dagster_run.run_id)
             failed.append(record.dagster_run.run_id)
     return failed
@@ -110,4 +148,4 @@ class LocalRunLauncher(dg.DefaultRunLauncher):
         worker = gone(self._instance, run)
         if worker is None:  # alive, or not reported yet: as the default launcher assumes
             return CheckRunHealthResult(WorkerStatus.RUNNING)
-        return CheckRunHealthResult(WorkerStatus.FAILED, crash_message(worker))
+        return CheckRunHealthResult(WorkerStatus.FAILED, crash_message(self._instance, run, worker))

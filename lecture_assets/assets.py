@@ -9,7 +9,7 @@ from pathlib import Path
 import dagster as dg
 
 from konspekt.errors import KonspektError
-from konspekt.orchestration import HEAVY_POOL, RETRY, follow_upstream, readable_failure
+from konspekt.orchestration import HEAVY_POOL, RETRY, follow_upstream, readable
 from konspekt.watch import display_name
 from lecture_assets.bundled import model_card
 from lecture_assets.checks import transcript_check_specs, transcript_checks
@@ -33,12 +33,12 @@ def _step(folder_of):
     sentence. Put it under @dg.asset; functools.wraps keeps the signature Dagster reads."""
 
     def decorate(body):
+        @readable
         @functools.wraps(body)
         def step(context: dg.AssetExecutionContext, storage: LectureStorage, **resources):
-            with readable_failure():
-                folder = folder_of(storage.layout, context.partition_key)  # checks the key
-                with storage.writing(folder, context.log.info):
-                    return body(context, storage, **resources)
+            folder = folder_of(storage.layout, context.partition_key)  # checks the key
+            with storage.writing(folder, context.log.info):
+                return body(context, storage, **resources)
 
         return step
 

@@ -107,7 +107,7 @@ def _materialize(assets: list, key: str, instance, resources, tags: dict[str, st
     """One partition's run of ``assets`` in this process; failures are returned, not raised."""
     import dagster as dg
 
-    from konspekt.launcher import WORKER_PID_TAG
+    from konspekt.launcher import worker_tags
 
     return dg.materialize(
         assets,
@@ -117,7 +117,7 @@ def _materialize(assets: list, key: str, instance, resources, tags: dict[str, st
         raise_on_error=False,
         # This process is the run's worker: if it dies, run monitoring (or the next `konspekt`)
         # marks the run failed. The daemon cannot re-execute an in-process run: no retries.
-        tags={**tags, WORKER_PID_TAG: str(os.getpid()), "dagster/max_retries": "0"},
+        tags={**tags, **worker_tags(), "dagster/max_retries": "0"},
         # Step starts, outputs and engine events at DEBUG would drown the progress lines.
         run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
     )

@@ -1,5 +1,8 @@
 """Run monitoring's view of the local instance: which runs lost their worker process."""
 
+import json
+import os
+import socket
 import subprocess
 import sys
 import time
@@ -9,7 +12,14 @@ import pytest
 from dagster._core.events import EngineEventData
 from dagster._core.launcher import WorkerStatus
 
-from konspekt.launcher import WORKER_PID_TAG, LocalRunLauncher, Worker, fail_orphaned_runs, is_alive
+from konspekt.launcher import (
+    WORKER_HOST_TAG,
+    WORKER_PID_TAG,
+    LocalRunLauncher,
+    Worker,
+    fail_orphaned_runs,
+    is_alive,
+)
 
 
 @pytest.fixture
@@ -19,9 +29,18 @@ def local(tmp_path):
         yield instance
 
 
+# What Dagster's default launcher records for a run it started through a local code server.
+LOCAL_GRPC = {".dagster/grpc_info": json.dumps({"host": "localhost", "port": 4266})}
+
+
 def started_run(instance, tags=None) -> dg.DagsterRun:
-    run = dg.DagsterRun(job_name="lecture_job", status=dg.DagsterRunStatus.STARTED, tags=tags or {})
+    tags = LOCAL_GRPC if tags is None else tags
+    run = dg.DagsterRun(job_name="lecture_job", status=dg.DagsterRunStatus.STARTED, tags=tags)
     return instance.add_run(run)
+
+
+def cli_tags(pid: int, host: str | None = None) -> dict[str, str]:
+    return {WORKER_PID_TAG: str(pid), WORKER_HOST_TAG: host or socket.gethostname()}
 
 
 def dead_pid() -> int:
@@ -69,10 +88,31 @@ def test_a_recycled_pid_is_not_the_worker():
 def test_orphaned_cli_runs_are_failed_and_their_slots_freed(local):
     storage = local.event_log_storage
     storage.set_concurrency_slots("heavy", 1)
-    orphan = started_run(local, {WORKER_PID_TAG: str(dead_pid())})
-    alive = started_run(local, {WORKER_PID_TAG: str(__import__("os").getpid())})
+    orphan = started_run(local, cli_tags(dead_pid()))
+    alive = started_run(local, cli_tags(os.getpid()))
+    elsewhere = started_run(local, cli_tags(dead_pid(), host="another-host"))
+    container = started_run(local, {})  # e.g. a Docker run worker: its pid means nothing here
     assert storage.claim_concurrency_slot("heavy", orphan.run_id, "transcript").is_claimed
     assert fail_orphaned_runs(local) == [orphan.run_id]
     assert local.get_run_by_id(orphan.run_id).status == dg.DagsterRunStatus.FAILURE
-    assert local.get_run_by_id(alive.run_id).status == dg.DagsterRunStatus.STARTED
+    for run in (alive, elsewhere, container):
+        assert local.get_run_by_id(run.run_id).status == dg.DagsterRunStatus.STARTED
+    failure = local.get_records_for_run(
+        orphan.run_id, of_type=dg.DagsterEventType.RUN_FAILURE
+    ).records[0]
+    assert failure.event_log_entry.dagster_event.message.endswith(
+        "Run the same `konspekt` command again; finished outputs are kept."
+    )
     assert storage.get_concurrency_info("heavy").claimed_slots == []
+
+
+def test_the_message_says_whether_a_retry_comes(local):
+    from konspekt.launcher import crash_message
+
+    worker = Worker(123, 0.0)
+    first = crash_message(local, started_run(local), worker)
+    assert first.startswith("The run's worker process (pid 123) is gone")
+    last = started_run(
+        local, {**LOCAL_GRPC, "dagster/retry_number": "2", "dagster/max_retries": "2"}
+    )
+    assert "re-execute it from failure in the UI" in crash_message(local, last, worker)

@@ -111,3 +111,26 @@ def test_a_data_folder_that_cannot_be_written_is_a_sentence_and_no_lecture(tmp_p
         "talk.mp4 was not registered: "
     )
     assert index == {}  # a copy of it later is not a "duplicate" of a lecture that never was
+
+
+def test_a_fifo_named_on_the_command_line_is_refused_without_opening_it(tmp_path):
+    import os
+
+    fifo = tmp_path / "talk.mp4"
+    os.mkfifo(fifo)  # opening it for reading would block until a writer comes
+    admission = intake.admit(Layout.of(tmp_path / "data"), fifo, {})
+    assert admission == intake.Admission(
+        "rejected",
+        reason="talk.mp4 is not a regular file (a FIFO, socket or device); only files are read.",
+    )
+
+
+def test_a_link_named_on_the_command_line_is_followed_but_not_from_the_inbox(tmp_path):
+    source = copy_lecture(tmp_path / "elsewhere", "talk.mp4")
+    link = tmp_path / "link.mp4"
+    link.symlink_to(source)
+    layout = Layout.of(tmp_path / "data")
+    assert intake.admit(layout, link, {}, follow_links=False).status == "rejected"
+    admitted = intake.admit(layout, link, {})
+    assert admitted.status == "admitted"
+    assert layout.lecture(admitted.key).read_source().path == str(source.resolve())
