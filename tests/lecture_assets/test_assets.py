@@ -9,7 +9,6 @@ import dagster as dg
 import pytest
 from pypdf import PdfReader
 
-from lecture_assets import intake
 from lecture_assets.assets import (
     audio,
     lecture_assets,
@@ -22,6 +21,8 @@ from lecture_assets.assets import (
 from lecture_assets.bundled import QWEN_1_5B, TINY_EN
 from lecture_assets.definitions import defs
 from lecture_assets.partitions import lecture_partitions
+from tests.helpers import lectures
+from tests.helpers.lectures import register
 from tests.helpers.media import FIXTURES, copy_lecture, make_media
 from tests.helpers.study import anki_notes
 from tests.helpers.system import missing
@@ -48,19 +49,9 @@ ARTIFACTS = [
 ]
 
 
-def register(instance, storage, source) -> str:
-    digest = intake.fingerprint(source)
-    key = intake.partition_key(source.name, digest)
-    intake.register(storage.lecture(key), source, digest)
-    instance.add_dynamic_partitions(lecture_partitions.name, [key])
-    return key
-
-
 def run(instance, resources, key: str, assets=lecture_assets):
-    """Materialize ``assets`` for one partition, in process; failures are returned, not raised."""
-    return dg.materialize(
-        assets, instance=instance, partition_key=key, resources=resources, raise_on_error=False
-    )
+    """Materialize ``assets`` (all, unless named) for one partition, in process."""
+    return lectures.run(instance, resources, key, assets)
 
 
 def materialized_metadata(result, asset) -> dict:

@@ -7,7 +7,6 @@ import os
 import shutil
 import threading
 
-import dagster as dg
 import pytest
 
 from konspekt.errors import KonspektError
@@ -16,26 +15,13 @@ from lecture_assets.assets import audio, pdf, slides, summary
 from lecture_assets.layout import Layout, checked_key
 from lecture_assets.partitions import lecture_partitions
 from lecture_assets.resources import LectureSummarizer
+from tests.helpers.lectures import register, run
 from tests.helpers.media import JFK, LECTURE_MP4, copy_lecture
-
-
-def register(instance, storage, source) -> str:
-    digest = intake.fingerprint(source)
-    key = intake.partition_key(source.name, digest)
-    intake.register(storage.lecture(key), source, digest)
-    instance.add_dynamic_partitions(lecture_partitions.name, [key])
-    return key
 
 
 def failure_of(result) -> str:
     (failure,) = [e for e in result.all_events if e.is_step_failure]
     return failure.step_failure_data.user_failure_data.description
-
-
-def run(instance, resources, key, assets):
-    return dg.materialize(
-        assets, instance=instance, partition_key=key, resources=resources, raise_on_error=False
-    )
 
 
 def test_a_source_replaced_after_registration_is_not_processed_under_its_key(
