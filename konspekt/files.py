@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from konspekt.errors import KonspektError
 
@@ -26,6 +26,15 @@ _WRITE_TROUBLE = {
     errno.EPERM: "the folder is not writable",
     errno.ENOTDIR: "a file stands where a folder should be",
 }
+
+
+# Errors no read can cause.
+_WRITE_ONLY = {errno.ENOSPC, errno.EDQUOT, errno.EROFS}
+
+
+def _ours(exc: OSError, tmp: Path, target: Path) -> bool:
+    """Whether an error names the temp file or the target (the rename, the chmod)."""
+    return any(str(name) in (str(tmp), str(target)) for name in (exc.filename, exc.filename2))
 
 
 class StorageError(KonspektError):
@@ -61,7 +70,12 @@ def atomic_path(target: Path) -> Iterator[Path]:
         os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, target)
     except OSError as exc:
-        if exc.errno not in _WRITE_TROUBLE:
+        # From the caller's block only what a write alone causes: a read error there (an
+        # unreadable input) is the caller's to report, not "the folder is not writable".
+        write_side = exc.errno in _WRITE_ONLY or (
+            exc.errno in _WRITE_TROUBLE and _ours(exc, tmp, target)
+        )
+        if not write_side:
             raise
         raise storage_error(target, exc) from None
     finally:
@@ -83,10 +97,16 @@ def exclusive(folder: Path, waiting: Callable[[str], None] = lambda _: None) -> 
         raise storage_error(folder / ".lock", exc) from None
     with handle:
         try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            waiting(f"another run is writing in {folder}; waiting for it to finish")
-            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                waiting(f"another run is writing in {folder}; waiting for it to finish")
+                fcntl.flock(handle, fcntl.LOCK_EX)
+        except OSError as exc:  # ENOLCK, EOPNOTSUPP: a network file system without locks
+            raise StorageError(
+                f"{folder} cannot be locked ({exc.strerror or exc}); keep the data folder on a "
+                "local disk or a file system with locks."
+            ) from None
         try:
             # Every step writing here holds this lock; only admission (source.json, written in
             # milliseconds) does not, hence the age.
@@ -136,11 +156,11 @@ def write_with(target: Path, writer: Callable[[Path], None]) -> Path:
     return target
 
 
-def sha256_of(path: Path, chunk: int = 1 << 22) -> str:
-    """The file's sha256, read a chunk at a time (model files are gigabytes)."""
+def sha256_of(source: Path | BinaryIO, chunk: int = 1 << 22) -> str:
+    """The sha256 of a file (or of an open one), read a chunk at a time (models are gigabytes)."""
     digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while block := handle.read(chunk):
+    with source.open("rb") if isinstance(source, Path) else contextlib.nullcontext(source) as f:
+        while block := f.read(chunk):
             digest.update(block)
     return digest.hexdigest()
 

@@ -13,7 +13,6 @@ step, and the freed pool slot lets the queue move on.
 from __future__ import annotations
 
 import contextlib
-import json
 import socket
 from dataclasses import dataclass
 
@@ -28,9 +27,10 @@ WORKER_PID_TAG = "konspekt/worker_pid"
 WORKER_HOST_TAG = "konspekt/worker_host"
 # Where Dagster's default launcher records the code server that started a run's worker.
 _GRPC_INFO_TAG = ".dagster/grpc_info"
-_LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
 # A process is the run's worker only if it started before Dagster logged it (plus clock slack).
-_SLACK_S = 5.0
+# Generous: a wall clock stepped back after a laptop resumes must not make a live worker look
+# younger than its run; a pid recycled within a minute of its run's start is rarer still.
+_SLACK_S = 60.0
 
 
 @dataclass(frozen=True)
@@ -47,32 +47,31 @@ def worker_tags() -> dict[str, str]:
 
 
 def _on_this_host(run: dg.DagsterRun) -> bool:
-    """Only a worker on this machine can be checked by pid: an instance shared with other hosts
-    (or containers) holds runs whose pids mean nothing here."""
-    if WORKER_PID_TAG in run.tags:
-        return run.tags.get(WORKER_HOST_TAG) == socket.gethostname()
-    try:
-        info = json.loads(run.tags.get(_GRPC_INFO_TAG, ""))
-    except ValueError:
-        return False
-    return bool(info.get("socket")) or info.get("host") in (*_LOCAL_HOSTS, socket.gethostname())
+    """Only a worker on this machine can be judged by its pid: an instance shared with other
+    hosts (or containers) holds runs whose pids mean nothing here. LocalRunLauncher and the CLI
+    tag their runs with the host."""
+    return run.tags.get(WORKER_HOST_TAG) == socket.gethostname()
 
 
 def worker_of(instance: dg.DagsterInstance, run: dg.DagsterRun) -> Worker | None:
     """The process that executes ``run``, when Dagster or the CLI recorded it on this host."""
     if not _on_this_host(run):
         return None
-    if WORKER_PID_TAG in run.tags:
+    if _GRPC_INFO_TAG not in run.tags:  # run in a `konspekt` process: the pid it tagged
+        if not run.tags.get(WORKER_PID_TAG, "").isdigit():
+            return None
         record = instance.get_run_record_by_id(run.run_id)
         when = (record.start_time or record.create_timestamp.timestamp()) if record else 0.0
         return Worker(int(run.tags[WORKER_PID_TAG]), when)
+    # Launched through a code server (whose own tags a UI re-execution of a CLI run may carry
+    # over, so they are not read here): the first process Dagster logged for the run.
     records = instance.get_records_for_run(
-        run.run_id, of_type=dg.DagsterEventType.ENGINE_EVENT, ascending=False, limit=50
+        run.run_id, of_type=dg.DagsterEventType.ENGINE_EVENT, ascending=True, limit=20
     ).records
     for record in records:
         data = record.event_log_entry.dagster_event.engine_event_data
         pid = data.metadata.get("pid") if data and data.metadata else None
-        if pid is not None:
+        if pid is not None and str(pid.value).isdigit():
             return Worker(int(pid.value), record.event_log_entry.timestamp)
     return None
 
@@ -86,8 +85,10 @@ def is_alive(worker: Worker) -> bool:
         if process.status() == psutil.STATUS_ZOMBIE:
             return False
         return process.create_time() <= worker.started_by + _SLACK_S
-    except (psutil.NoSuchProcess, psutil.AccessDenied):
+    except psutil.NoSuchProcess:
         return False
+    except psutil.AccessDenied:  # another user's process: not ours to judge, so alive
+        return True
 
 
 def gone(instance: dg.DagsterInstance, run: dg.DagsterRun) -> Worker | None:
@@ -96,21 +97,17 @@ def gone(instance: dg.DagsterInstance, run: dg.DagsterRun) -> Worker | None:
     return worker if worker and not is_alive(worker) else None
 
 
-def crash_message(instance: dg.DagsterInstance, run: dg.DagsterRun, worker: Worker) -> str:
-    """What happened and what comes next: a retry by itself, or what to do by hand."""
+def crash_message(run: dg.DagsterRun, worker: Worker) -> str:
+    """What happened, and what comes next."""
     what = (
         f"The run's worker process (pid {worker.pid}) is gone: the platform was stopped or the "
         "machine restarted while it ran, or the process was killed (out of memory?)."
     )
-    if WORKER_PID_TAG in run.tags:  # a `konspekt process` run: nobody else can re-run it
+    if _GRPC_INFO_TAG not in run.tags:  # a `konspekt process` run: nobody else can re-run it
         return f"{what} Run the same `konspekt` command again; finished outputs are kept."
-    allowed = int(run.tags.get("dagster/max_retries", instance.run_retries_max_retries))
-    done = int(run.tags.get("dagster/retry_number", 0))
-    if instance.run_retries_enabled and done < allowed:
-        return f"{what} It is retried from the step that was cut short ({done + 1} of {allowed})."
     return (
-        f"{what} It was retried {done} time(s) already; re-execute it from failure in the UI "
-        "(or `konspekt backfill KEY`) once the cause is fixed."
+        f"{what} Run retries start it again from the step that was cut short; once they are "
+        "used up, re-execute it from failure in the UI (or `konspekt backfill KEY`)."
     )
 
 
@@ -120,11 +117,13 @@ def fail_orphaned_runs(instance: dg.DagsterInstance) -> list[str]:
     failed = []
     for record in instance.get_run_records(dg.RunsFilter(statuses=[dg.DagsterRunStatus.STARTED])):
         worker = gone(instance, record.dagster_run)
-        if worker:
-            run = record.dagster_run
-            instance.report_run_failed(run, crash_message(instance, run, worker))
-            instance.event_log_storage.free_concurrency_slots_for_run(record.dagster_run.run_id)
-            failed.append(record.dagster_run.run_id)
+        # Read again: a run that ended since the listing (its process exiting normally) stays.
+        run = instance.get_run_by_id(record.dagster_run.run_id)
+        if worker is None or run is None or run.status != dg.DagsterRunStatus.STARTED:
+            continue
+        instance.report_run_failed(run, crash_message(run, worker))
+        instance.event_log_storage.free_concurrency_slots_for_run(run.run_id)
+        failed.append(run.run_id)
     return failed
 
 
@@ -140,6 +139,12 @@ class LocalRunLauncher(dg.DefaultRunLauncher):
             if HEAVY_POOL not in storage.get_concurrency_keys():
                 storage.initialize_concurrency_limit_to_default(HEAVY_POOL)
 
+    def launch_run(self, context) -> None:
+        # The host judges the worker's pid; a CLI pid carried over by a re-execution is cleared.
+        tags = {WORKER_HOST_TAG: socket.gethostname(), WORKER_PID_TAG: ""}
+        self._instance.add_run_tags(context.dagster_run.run_id, tags)
+        super().launch_run(context)
+
     @property
     def supports_check_run_worker_health(self) -> bool:
         return True
@@ -148,4 +153,4 @@ class LocalRunLauncher(dg.DefaultRunLauncher):
         worker = gone(self._instance, run)
         if worker is None:  # alive, or not reported yet: as the default launcher assumes
             return CheckRunHealthResult(WorkerStatus.RUNNING)
-        return CheckRunHealthResult(WorkerStatus.FAILED, crash_message(self._instance, run, worker))
+        return CheckRunHealthResult(WorkerStatus.FAILED, crash_message(run, worker))

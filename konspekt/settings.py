@@ -80,7 +80,13 @@ class Settings:
 def _folder(variable: str, text: str) -> str:
     """A folder that exists or can be made: not a file (checked at start-up, not mid-run)."""
     path = Path(text).expanduser()
-    if text and "://" not in text and path.exists() and not path.is_dir():
+    try:
+        a_file = bool(text) and "://" not in text and path.exists() and not path.is_dir()
+    except OSError as exc:  # a parent folder that cannot be searched
+        raise SettingsError(
+            f"{variable} is {text}, which cannot be reached ({exc.strerror})."
+        ) from None
+    if a_file:
         raise SettingsError(
             f"{variable} is {text}, which is a file; it must name a folder (created if missing)."
         )
@@ -88,26 +94,27 @@ def _folder(variable: str, text: str) -> str:
 
 
 def _device(text: str) -> str:
+    # What whisperX (CTranslate2), llama.cpp and torch all take.
     name = text.lower()
-    if name in ("auto", "cpu", "cuda", "mps") or (name.startswith("cuda:") and name[5:].isdigit()):
+    if name in ("auto", "cpu", "cuda"):
         return name
-    raise SettingsError(f"{DEVICE_VARIABLE} must be auto, cpu, cuda, cuda:N or mps, not {text!r}.")
+    raise SettingsError(f"{DEVICE_VARIABLE} must be auto, cpu or cuda, not {text!r}.")
 
 
-def require_device(device: str) -> None:
+def require_device(device: str, setting: str = DEVICE_VARIABLE) -> None:
     """One sentence when the configured device is not on this machine (checked at the run:
-    importing torch at start-up would slow every code location's load)."""
+    importing torch at start-up would slow every code location's load); ``setting`` names
+    where the device was configured."""
     if not device.startswith(("cuda", "mps")):
         return
     import torch
 
     if device.startswith("cuda") and not torch.cuda.is_available():
         raise SettingsError(
-            f"{DEVICE_VARIABLE} is {device}, but no CUDA GPU is visible here; set it to auto or "
-            "cpu."
+            f"{setting} is {device}, but no CUDA GPU is visible here; set it to auto or cpu."
         )
     if device == "mps" and not torch.backends.mps.is_available():
-        raise SettingsError(f"{DEVICE_VARIABLE} is mps, but MPS is not available; use auto or cpu.")
+        raise SettingsError(f"{setting} is mps, but MPS is not available; use auto or cpu.")
 
 
 def _minutes(text: str) -> float:

@@ -8,6 +8,8 @@ the same outcome from both; each then adds the Dagster partition in its own way.
 
 from __future__ import annotations
 
+import contextlib
+import errno
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -46,16 +48,20 @@ def admit(
     passes ``follow_links=False`` (a link in a shared inbox may point anywhere); a file named on
     the command line is the user's own choice, so a link there is followed.
     """
+    name = display_name(path.name)
     try:
         info = path.stat() if follow_links else path.lstat()
     except OSError:
         info = None  # missing or unreadable: check_media says which
     why = not_a_file(info) if info else ""
     if why:
-        return Admission("rejected", reason=f"{display_name(path.name)} {why}.")
+        return Admission("rejected", reason=f"{name} {why}.")
     try:
         check_media(path)  # before anything is registered
-        digest = fingerprint(path)
+        # Hashed through a descriptor that refuses a link and cannot block on a FIFO, and only
+        # if it is still the entry looked at above: a file swapped for a link meanwhile is no
+        # lecture (the sensor sees the new entry, and refuses it, next tick).
+        digest = fingerprint(path, follow_links=follow_links, expected=info)
     except MediaError as exc:
         return Admission("rejected", reason=str(exc))
     except OSError as exc:
@@ -64,6 +70,7 @@ def admit(
     key = partition_key(path.name, digest)
     first = index.get(digest, key)
     if first != key:
+        _repoint(layout.lecture(first), path, digest, course)
         return Admission("duplicate", key=first)
     try:
         register(layout.lecture(key), path, digest, course)
@@ -87,17 +94,24 @@ def verify(record: SourceRecord, key: str) -> None:
     before anything decodes it; otherwise one sentence saying what happened and what to do."""
     path, name = Path(record.path), display_name(record.name)
     try:
-        info = path.stat()
+        info = path.lstat()
     except FileNotFoundError:
         raise KonspektError(
             f"{name}, the source of lecture {key}, was deleted or moved after it was registered "
-            f"({display_name(record.path)}); drop the recording into the inbox again."
+            f"({display_name(record.path)}); drop the recording into the inbox again (any name), "
+            f"then materialize the lecture again (or `konspekt backfill {key}`)."
         ) from None
     except OSError as exc:
         raise KonspektError(f"{name} cannot be read ({exc.strerror or exc}).") from None
-    if not_a_file(info):
+    if not_a_file(info):  # lstat: a source swapped for a link is not followed, even to hash it
         raise KonspektError(f"{name} {not_a_file(info)}.")
-    if info.st_size != record.size or fingerprint(path) != record.fingerprint:
+    try:
+        same = info.st_size == record.size and fingerprint(path, False) == record.fingerprint
+    except (OSError, MediaError) as exc:
+        raise KonspektError(
+            f"{name} cannot be read ({getattr(exc, 'strerror', None) or exc})."
+        ) from None
+    if not same:
         raise KonspektError(
             f"{name} changed after it was registered as lecture {key}, so it is not processed "
             "under that key (its notes would not match the content the key stands for); the "
@@ -106,9 +120,52 @@ def verify(record: SourceRecord, key: str) -> None:
         )
 
 
-def fingerprint(path: Path) -> str:
-    """sha256 of the content: the same bytes under two names are one lecture."""
-    return sha256_of(path)
+class ChangedError(MediaError):
+    """The entry changed (or became a link) while it was being admitted."""
+
+
+def fingerprint(path: Path, follow_links: bool = True, expected=None) -> str:
+    """sha256 of the content: the same bytes under two names are one lecture. With
+    ``follow_links=False`` a link is refused; with ``expected`` (an earlier stat) the file must
+    still be that one."""
+    import os
+    import stat
+
+    flags = os.O_RDONLY | os.O_NONBLOCK | (0 if follow_links else os.O_NOFOLLOW)
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:  # O_NOFOLLOW met a link
+            raise ChangedError(f"{display_name(path.name)} became a link; not admitted.") from None
+        raise
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        same = expected is None or (info.st_dev, info.st_ino) == (
+            expected.st_dev,
+            expected.st_ino,
+        )
+        if not stat.S_ISREG(info.st_mode) or not same:
+            raise ChangedError(
+                f"{display_name(path.name)} was replaced while it was being admitted; it is "
+                "looked at again once it stops changing."
+            )
+        return sha256_of(handle)
+
+
+def _repoint(folder: LectureFolder, source: Path, digest: str, course: str) -> None:
+    """A copy of a lecture whose registered source was deleted or changed since: the copy
+    becomes its source, so re-executing the lecture finds its bytes again."""
+    record = folder.read_source()
+    if record is None:
+        return
+    try:  # cheap: a missing file or another size; a full hash per duplicate would not be
+        info = Path(record.path).lstat()
+        intact = not not_a_file(info) and info.st_size == record.size
+    except OSError:
+        intact = False
+    if not intact:
+        with contextlib.suppress(OSError, KonspektError):
+            register(folder, source, digest, course or record.course)
 
 
 def register(folder: LectureFolder, source: Path, digest: str, course: str = "") -> SourceRecord:

@@ -38,7 +38,7 @@ class TrainConfig:
 
 def resolve_device(name: str) -> torch.device:
     if name != "auto":
-        require_device(name)
+        require_device(name, "The trained_model config's device")
         return torch.device(name)
     if torch.cuda.is_available():
         return torch.device("cuda")

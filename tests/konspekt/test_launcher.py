@@ -29,8 +29,12 @@ def local(tmp_path):
         yield instance
 
 
-# What Dagster's default launcher records for a run it started through a local code server.
-LOCAL_GRPC = {".dagster/grpc_info": json.dumps({"host": "localhost", "port": 4266})}
+# What LocalRunLauncher and Dagster's default launcher record for a run they start through a
+# code server on this host.
+LOCAL_GRPC = {
+    ".dagster/grpc_info": json.dumps({"host": "localhost", "port": 4266}),
+    WORKER_HOST_TAG: socket.gethostname(),
+}
 
 
 def started_run(instance, tags=None) -> dg.DagsterRun:
@@ -92,10 +96,11 @@ def test_orphaned_cli_runs_are_failed_and_their_slots_freed(local):
     alive = started_run(local, cli_tags(os.getpid()))
     elsewhere = started_run(local, cli_tags(dead_pid(), host="another-host"))
     container = started_run(local, {})  # e.g. a Docker run worker: its pid means nothing here
+    remote = started_run(local, {**LOCAL_GRPC, WORKER_HOST_TAG: "another-host"})
     assert storage.claim_concurrency_slot("heavy", orphan.run_id, "transcript").is_claimed
     assert fail_orphaned_runs(local) == [orphan.run_id]
     assert local.get_run_by_id(orphan.run_id).status == dg.DagsterRunStatus.FAILURE
-    for run in (alive, elsewhere, container):
+    for run in (alive, elsewhere, container, remote):
         assert local.get_run_by_id(run.run_id).status == dg.DagsterRunStatus.STARTED
     failure = local.get_records_for_run(
         orphan.run_id, of_type=dg.DagsterEventType.RUN_FAILURE
@@ -106,13 +111,32 @@ def test_orphaned_cli_runs_are_failed_and_their_slots_freed(local):
     assert storage.get_concurrency_info("heavy").claimed_slots == []
 
 
-def test_the_message_says_whether_a_retry_comes(local):
+def test_the_message_says_what_comes_next(local):
     from konspekt.launcher import crash_message
 
     worker = Worker(123, 0.0)
-    first = crash_message(local, started_run(local), worker)
-    assert first.startswith("The run's worker process (pid 123) is gone")
-    last = started_run(
-        local, {**LOCAL_GRPC, "dagster/retry_number": "2", "dagster/max_retries": "2"}
-    )
-    assert "re-execute it from failure in the UI" in crash_message(local, last, worker)
+    launched = crash_message(started_run(local), worker)
+    assert launched.startswith("The run's worker process (pid 123) is gone")
+    assert "Run retries start it again from the step that was cut short" in launched
+    cli = crash_message(started_run(local, cli_tags(123)), worker)
+    assert cli.endswith("Run the same `konspekt` command again; finished outputs are kept.")
+
+
+def test_a_ui_re_execution_of_a_cli_run_is_judged_by_its_own_worker(local):
+    """A re-execution copies the CLI run's tags (its dead pid among them): the launcher clears
+    that pid, and the run's own logged worker decides."""
+    launcher = LocalRunLauncher()
+    launcher.register_instance(local)
+    sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        time.sleep(0.2)
+        copied = {**cli_tags(dead_pid()), "dagster/max_retries": "0"}
+        run = started_run(local, copied)
+        local.add_run_tags(run.run_id, {WORKER_PID_TAG: "", **LOCAL_GRPC})  # as launch_run does
+        run = local.get_run_by_id(run.run_id)
+        event = EngineEventData.in_process(sleeper.pid)
+        local.report_engine_event(f"Started process for run (pid: {sleeper.pid}).", run, event)
+        assert launcher.check_run_worker_health(run).status == WorkerStatus.RUNNING
+        assert fail_orphaned_runs(local) == []
+    finally:
+        sleeper.kill()

@@ -52,13 +52,11 @@ def test_a_bad_maximum_length_is_one_sentence_naming_the_variable(value):
     )
 
 
-@pytest.mark.parametrize("value", ["gpu", "cuda:x", "tpu"])
+@pytest.mark.parametrize("value", ["gpu", "cuda:x", "tpu", "mps"])
 def test_an_unknown_device_is_one_sentence(value):
     with pytest.raises(SettingsError) as caught:
         Settings.from_env({"KONSPEKT_DEVICE": value})
-    assert str(caught.value) == (
-        f"KONSPEKT_DEVICE must be auto, cpu, cuda, cuda:N or mps, not {value!r}."
-    )
+    assert str(caught.value) == (f"KONSPEKT_DEVICE must be auto, cpu or cuda, not {value!r}.")
 
 
 def test_cuda_asked_for_on_a_machine_without_it_is_one_sentence():

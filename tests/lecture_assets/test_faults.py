@@ -44,7 +44,9 @@ def test_a_source_replaced_after_registration_is_not_processed_under_its_key(
     assert "changed after it was registered" in failure_of(result)
 
 
-def test_a_deleted_source_says_so(instance, storage, resources):
+def test_a_deleted_source_says_so_and_a_copy_dropped_later_takes_its_place(
+    instance, storage, resources
+):
     source = copy_lecture(storage.inbox_dir, "gone.mp4")
     key = register(instance, storage, source)
     source.unlink()
@@ -52,6 +54,46 @@ def test_a_deleted_source_says_so(instance, storage, resources):
     assert failure_of(result).startswith(
         f"gone.mp4, the source of lecture {key}, was deleted or moved after it was registered"
     )
+    assert f"`konspekt backfill {key}`" in failure_of(result)
+    # Dropped again under another name: a duplicate of the lecture, which now points at it.
+    again = copy_lecture(storage.inbox_dir, "found it.mp4")
+    admission = intake.admit(storage.layout, again, intake.fingerprint_index(storage.layout))
+    assert (admission.status, admission.key) == ("duplicate", key)
+    assert run(instance, resources, key, [audio]).success
+
+
+def test_a_source_swapped_for_a_link_after_registration_is_not_followed(
+    instance, storage, resources, tmp_path
+):
+    source = copy_lecture(storage.inbox_dir, "talk.mp4")
+    key = register(instance, storage, source)
+    elsewhere = copy_lecture(tmp_path / "private", "same bytes.mp4")  # even the same content
+    source.unlink()
+    source.symlink_to(elsewhere)
+    result = run(instance, resources, key, [audio])
+    assert failure_of(result) == (
+        "talk.mp4 is a symbolic link; links in the inbox are not followed (copy the file in)."
+    )
+    assert not storage.lecture(key).audio.exists()
+
+
+def test_a_file_swapped_for_a_link_while_it_is_admitted_is_not_read(storage, tmp_path, monkeypatch):
+    """The window between the first look and the hash: the hash refuses the link itself."""
+    from lecture_assets.asr import media
+
+    path = copy_lecture(storage.inbox_dir, "talk.mp4")
+    secret = copy_lecture(tmp_path / "private", "secret.mp4", extra=b"secret")
+    real = media.check_media
+
+    def swap_during_the_probe(target):
+        real(target)
+        target.unlink()
+        target.symlink_to(secret)
+
+    monkeypatch.setattr(intake, "check_media", swap_during_the_probe)
+    admission = intake.admit(storage.layout, path, {}, follow_links=False)
+    assert admission.status == "rejected" and "became a link" in admission.reason
+    assert not storage.lectures_dir.exists() or not any(storage.lectures_dir.iterdir())
 
 
 @pytest.mark.parametrize("key", ["../inbox/evil", "a/b-0123456789", "..", "Talk-0123456789", ""])

@@ -79,7 +79,7 @@ def test_admit_rejects_what_is_not_media_and_registers_nothing(tmp_path, name, c
 def test_admit_says_when_a_file_cannot_be_read(tmp_path, monkeypatch):
     source = copy_lecture(tmp_path, "locked.mp4")
 
-    def denied(path, *args):
+    def denied(path, *args, **kwargs):
         raise PermissionError(13, "Permission denied", str(path))
 
     monkeypatch.setattr(intake, "fingerprint", denied)

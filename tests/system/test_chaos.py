@@ -75,11 +75,6 @@ def runs_of(platform: Platform) -> list[dict]:
     return platform.gql(RUNS, {"filter": {}})["runsOrError"]["results"]
 
 
-def claimed_slots(platform: Platform) -> list:
-    with dg.DagsterInstance.from_config(str(platform.home)) as instance:
-        return instance.event_log_storage.get_concurrency_info("heavy").claimed_slots
-
-
 def report(platform: Platform) -> str:
     runs = [(r["runId"][:8], r["status"], tag(r, "dagster/partition")) for r in runs_of(platform)]
     return f"runs {runs}; pdfs {pdfs(platform)}; log:\n{platform.log_tail(40)}"
@@ -108,8 +103,8 @@ def test_killing_the_platform_mid_transcript_costs_a_retry_not_a_wedged_queue(ch
     assert killed["status"] == "FAILURE", report(chaos)
     retries = [r for r in runs_of(chaos) if tag(r, "dagster/parent_run_id") == victim["runId"]]
     assert [r["status"] for r in retries] == ["SUCCESS"], report(chaos)
+    # Nothing left STARTED or STARTING: at "run" pool granularity those are what hold the pool.
     assert wait_for(lambda: not in_flight(chaos), 120, interval=5), report(chaos)
-    assert claimed_slots(chaos) == []
     print(f"chaos: both lectures had notes {recovered_s:.0f} s after the restart")
 
 
@@ -132,4 +127,3 @@ def test_a_killed_run_worker_is_retried_and_the_queue_keeps_moving(chaos):
     retried = [r for r in runs_of(chaos) if tag(r, "dagster/parent_run_id") == victim["runId"]]
     assert [r["status"] for r in retried] == ["SUCCESS"], report(chaos)
     assert wait_for(lambda: not in_flight(chaos), 120, interval=5), report(chaos)
-    assert claimed_slots(chaos) == []
