@@ -36,7 +36,18 @@ def _instance():
     elif not Path(os.environ["DAGSTER_HOME"]).is_dir():
         # A new instance folder named by the user: set it up as `make home` would.
         prepare_home(Path(os.environ["DAGSTER_HOME"]).expanduser().resolve())
-    return dg.DagsterInstance.get()
+    import fcntl
+
+    home = Path(os.environ["DAGSTER_HOME"]).expanduser()
+    # Two `konspekt` starting together on a new instance would both create its SQLite tables
+    # ("table already exists"): one at a time creates them, the other then finds them.
+    with (home / ".konspekt-instance.lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        instance = dg.DagsterInstance.get()
+        instance.get_runs(limit=1)  # run storage
+        instance.get_dynamic_partitions("lectures")  # event log storage
+        instance.all_instigator_state()  # schedule storage
+    return instance
 
 
 def _failure_message(result) -> str:

@@ -83,7 +83,6 @@ def resolve(
         source = str(local.resolve()) if local.is_dir() else name
     if device == "auto":
         device = "cuda" if _cuda_available() else "cpu"
-    require_device(device)
     compute_type = "float16" if device.startswith("cuda") else "int8"
     if language in (None, "", "auto"):
         # English-only checkpoints cannot detect language; multilingual ones detect per file.
@@ -200,6 +199,7 @@ def transcribe_file(
     The words of the ``slides`` shown in each stretch prompt Whisper there, so terms on
     screen are spelled as on screen (asr/prompting.py); ``known`` terms (the course's
     earlier lectures) fill the rest of each prompt."""
+    require_device(device)  # cuda asked for on a machine without it: one sentence
     from lecture_assets.asr.media import load_pcm
 
     pcm = load_pcm(wav)
