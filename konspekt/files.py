@@ -10,7 +10,7 @@ import json
 import os
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -110,11 +110,7 @@ def exclusive(folder: Path, waiting: Callable[[str], None] = lambda _: None) -> 
         try:
             # Every step writing here holds this lock; only admission (source.json, written in
             # milliseconds) does not, hence the age.
-            cutoff = time.time() - 30
-            for leftover in folder.rglob(".*.tmp"):
-                with contextlib.suppress(OSError):
-                    if leftover.stat().st_mtime < cutoff:
-                        leftover.unlink()
+            _sweep(folder.rglob(".*.tmp"), older_than_s=30)
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
@@ -122,9 +118,13 @@ def exclusive(folder: Path, waiting: Callable[[str], None] = lambda _: None) -> 
 
 def remove_stale_temps(target: Path, older_than_s: float = 3600.0) -> None:
     """Delete temp files a killed writer of ``target`` left behind (a fresh one may be live)."""
+    _sweep(target.parent.glob(f".{glob.escape(target.name)}.*.tmp"), older_than_s)
+
+
+def _sweep(leftovers: Iterable[Path], older_than_s: float) -> None:
     cutoff = time.time() - older_than_s
-    for leftover in target.parent.glob(f".{glob.escape(target.name)}.*.tmp"):
-        with contextlib.suppress(FileNotFoundError):
+    for leftover in leftovers:
+        with contextlib.suppress(OSError):  # gone meanwhile, or not ours to delete
             if leftover.stat().st_mtime < cutoff:
                 leftover.unlink()
 
