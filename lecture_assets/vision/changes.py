@@ -18,6 +18,9 @@ PIXEL_DELTA = 20.0  # grey levels (0-255) a cell must change by to count as chan
 CHANGE = 0.005
 MIN_HOLD_S = 1.5  # a picture shown for less is a transition or an animation, not a slide
 SAME = 0.001  # two pictures this close are the same picture (no need to read it again)
+# A picture that only gains ink: this share of its changed cells were within BACKGROUND_DELTA
+# grey levels of their row's background before.
+ADDED_SHARE, BACKGROUND_DELTA = 0.9, 12.0
 
 
 @dataclass(frozen=True)
@@ -46,6 +49,19 @@ def difference(a: np.ndarray, b: np.ndarray) -> float:
     """Share of cells that changed by more than PIXEL_DELTA grey levels, 0-1."""
     first, second = cells(a.astype(np.float32)), cells(b.astype(np.float32))
     return float((np.abs(first - second) > PIXEL_DELTA).mean())
+
+
+def only_added(before: np.ndarray, after: np.ndarray) -> bool:
+    """Whether ``after`` is ``before`` with something drawn on its empty parts (the next bullet
+    of a slide that builds up), nothing of it taken away: every cell that changed was
+    background before (near its row's median grey; rows, so a vertical gradient is background
+    too)."""
+    first, second = cells(before.astype(np.float32)), cells(after.astype(np.float32))
+    changed = np.abs(first - second) > PIXEL_DELTA
+    if not changed.any():
+        return False
+    background = np.abs(first - np.median(first, axis=1, keepdims=True)) <= BACKGROUND_DELTA
+    return float(background[changed].mean()) >= ADDED_SHARE
 
 
 def changed_pairs(pixels: np.ndarray) -> list[int]:
@@ -82,12 +98,16 @@ def shots(times: np.ndarray, pixels: np.ndarray, duration: float) -> list[Shot]:
 
 
 def _join_same(found: list[Shot], pixels: np.ndarray) -> list[Shot]:
-    """Neighbouring stretches of the same picture (split by a flash or a short overlay) are one."""
+    """Neighbouring stretches whose settled pictures do not differ by a change are one picture:
+    split by a flash, a short overlay, or the tail of a fade (whose first frames, still
+    blending, differ from the picture it settles into)."""
     joined: list[Shot] = []
     for shot in found:
         previous = joined[-1] if joined else None
-        if previous and difference(pixels[previous.frame], pixels[shot.frame]) <= SAME:
-            joined[-1] = Shot(previous.start, shot.end, previous.frame)
+        if previous and difference(pixels[previous.frame], pixels[shot.frame]) <= CHANGE:
+            # The longer stretch's frame shows the picture best (the shorter may be the fade).
+            frame = previous.frame if previous.seconds >= shot.seconds else shot.frame
+            joined[-1] = Shot(previous.start, shot.end, frame)
         else:
             joined.append(shot)
     return joined

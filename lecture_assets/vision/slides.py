@@ -42,6 +42,7 @@ STILL_SHARE = 0.7  # ... unless the picture holds still between them (slides cha
 SAME_TEXT = 0.9
 SAME_LOOK_TEXT = 0.75  # enough when the pictures look the same too (grain changed the reading)
 SAME_TITLE = 0.8
+SETTLE_S = 0.75  # a frame this soon after a shot starts may still be fading in
 BUILT_UP = 0.8  # share of a slide's words found in the next shot: the same slide, more bullets
 
 
@@ -84,10 +85,7 @@ def find_slides(
     say(f"slides: {len(sampled)} frames examined, {len(found)} still shots")
     # Each shot is read at the time of its thumbnail: a frame known to decode, and the picture
     # the shot was judged by.
-    shots = [
-        _Shot(s, float(sampled.times[s.frame]), sampled.pixels[s.frame], spans=[(s.start, s.end)])
-        for s in found
-    ]
+    shots = [_settled(source, sampled, s) for s in found]
     status = _ocr_status()
     with tempfile.TemporaryDirectory(prefix="konspekt-slides-") as work:
         read_started = time.perf_counter()
@@ -132,6 +130,23 @@ def sample(source: Path, duration: float) -> tuple[frames.Frames, dict]:
         return merged, {"sampling": "keyframes + changes", "frames": len(merged)}
     full = frames.thumbnails(source, fps=frames.SPARSE_FPS)
     return full, {"sampling": f"{frames.SPARSE_FPS:g} fps", "frames": len(full)}
+
+
+def _settled(source: Path, sampled: frames.Frames, shot: changes.Shot) -> _Shot:
+    """The shot with the frame it is judged and read by. Where sampling was sparse (keyframes
+    only) the nearest sampled frame may lie in the tail of the fade that opened the shot, half
+    the old slide still showing through: then one frame is decoded where the picture has
+    settled."""
+    at, thumb = float(sampled.times[shot.frame]), sampled.pixels[shot.frame]
+    target = shot.start + min(2.0, shot.seconds / 2)
+    if at - shot.start < SETTLE_S and target - at >= SETTLE_S:
+        try:
+            late = frames.thumbnails(source, fps=frames.REFINE_FPS, start=target, end=target + 0.3)
+        except MediaError:
+            late = frames.Frames.empty()
+        if len(late):
+            at, thumb = float(late.times[0]), late.pixels[0]
+    return _Shot(shot, at, thumb, spans=[(shot.start, shot.end)])
 
 
 def _moving(source: Path, windows: list[tuple[float, float]]) -> bool:
@@ -216,6 +231,12 @@ def similarity(a: str, b: str) -> float:
     return difflib.SequenceMatcher(None, _words(a), _words(b), autojunk=False).ratio()
 
 
+def title_similarity(a: str, b: str) -> float:
+    """Two titles letter by letter: one misread letter ("mechanisum") keeps them alike."""
+    first, second = " ".join(_words(a)), " ".join(_words(b))
+    return difflib.SequenceMatcher(None, first, second, autojunk=False).ratio()
+
+
 def _built_up(before: str, after: str) -> bool:
     """``after`` holds (nearly) all of ``before``'s words and more: bullets appeared."""
     old, new = _words(before), _words(after)
@@ -229,11 +250,16 @@ def _group(shots: list[_Shot], by_text: bool) -> list[_Shot]:
     distinct: list[_Shot] = []
     for shot in shots:
         previous = distinct[-1] if distinct else None
-        adjacent = previous is not None and abs(previous.spans[-1][1] - shot.shot.start) < 0.01
+        # Next to each other, or with only a transition between them (a fade's frames form
+        # stretches too short to be a slide).
+        adjacent = (
+            previous is not None and shot.shot.start - previous.spans[-1][1] < changes.MIN_HOLD_S
+        )
         if adjacent and _continues(previous, shot, by_text):
             start = previous.spans[-1][0]
             previous.spans[-1] = (start, shot.shot.end)
-            if by_text and len(_words(_text(shot))) > len(_words(_text(previous))):
+            fuller = len(_words(_text(shot))) > len(_words(_text(previous)))
+            if by_text and (fuller or changes.only_added(previous.thumb, shot.thumb)):
                 previous.picture, previous.reading, previous.thumb = (
                     shot.picture,
                     shot.reading,
@@ -257,7 +283,7 @@ def _same(a: _Shot, b: _Shot, by_text: bool) -> bool:
     if not by_text:
         return looks_same
     titles = (a.reading.title if a.reading else "", b.reading.title if b.reading else "")
-    if all(titles) and similarity(*titles) < SAME_TITLE:
+    if all(titles) and title_similarity(*titles) < SAME_TITLE:
         return False
     text = similarity(_text(a), _text(b))
     return text >= SAME_TEXT or (looks_same and text >= SAME_LOOK_TEXT)
@@ -269,9 +295,18 @@ def _continues(previous: _Shot, shot: _Shot, by_text: bool) -> bool:
     same_title = (
         previous.reading is not None
         and shot.reading is not None
-        and similarity(previous.reading.title, shot.reading.title) >= SAME_TITLE
+        and title_similarity(previous.reading.title, shot.reading.title) >= SAME_TITLE
     )
-    return by_text and same_title and _built_up(_text(previous), _text(shot))
+    # Bullets appearing one by one: the same title, and the new shot holds the old one's words
+    # or, when small print defeats the reading, its picture with only ink added.
+    return (
+        by_text
+        and same_title
+        and (
+            _built_up(_text(previous), _text(shot))
+            or changes.only_added(previous.thumb, shot.thumb)
+        )
+    )
 
 
 def _save(shot: _Shot, number: int, folder: LectureFolder) -> Slide:

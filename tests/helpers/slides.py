@@ -22,6 +22,8 @@ class SlideSpec:
     background: tuple[int, int, int] = (250, 250, 245)
     ink: tuple[int, int, int] = (20, 20, 30)
     band: tuple[int, int, int] | None = (30, 60, 120)  # a coloured title band, or None
+    rule: tuple[int, int, int] | None = None  # a coloured line under the title, or None
+    footer: str = ""  # small print at the bottom (a course name)
 
 
 def font(size: int, bold: bool = False):
@@ -46,6 +48,20 @@ def render(spec: SlideSpec, path: Path, size: tuple[int, int] = (1280, 720)) -> 
         draw.rectangle([0, 0, width, round(130 * scale)], fill=spec.band)
         title_ink = (255, 255, 255)
     draw.text((round(60 * scale), top), spec.title, font=title_font, fill=title_ink)
+    if spec.rule:
+        line_y = round(125 * scale)
+        draw.line(
+            [(round(60 * scale), line_y), (width - round(60 * scale), line_y)],
+            fill=spec.rule,
+            width=max(2, round(3 * scale)),
+        )
+    if spec.footer:
+        draw.text(
+            (round(60 * scale), height - round(40 * scale)),
+            spec.footer,
+            font=font(round(18 * scale)),
+            fill=spec.ink,
+        )
     y = round(180 * scale)
     for bullet in spec.bullets:
         draw.ellipse(
@@ -76,8 +92,10 @@ def slide_video(
     fps: int = 25,
     frames: list[Path] | None = None,
     codec: str = "libx264",
+    fade: float = 0.0,
 ) -> list[float]:
-    """Write the video; returns each slide's true start time in seconds.
+    """Write the video; returns each slide's true start time in seconds (with ``fade``, a
+    cross-fade of that many seconds between slides, the middle of the fade).
 
     ``frames`` replaces the rendered slides by ready images (one per entry of ``slides``, whose
     ``seconds`` still apply).
@@ -87,7 +105,8 @@ def slide_video(
     images = frames or [render(s, work / f"{i:03d}.png", size) for i, s in enumerate(slides)]
     cmd = [ffmpeg_exe(), "-hide_banner", "-v", "error", "-y"]
     for image, spec in zip(images, slides, strict=True):
-        cmd += ["-loop", "1", "-framerate", str(fps), "-t", f"{spec.seconds}", "-i", str(image)]
+        seconds = spec.seconds + fade
+        cmd += ["-loop", "1", "-framerate", str(fps), "-t", f"{seconds}", "-i", str(image)]
     total = sum(s.seconds for s in slides)
     if audio:
         cmd += ["-i", str(audio)]
@@ -97,9 +116,19 @@ def slide_video(
         f"[{i}:v]scale={size[0]}:{size[1]},setsar=1,format=yuv420p[v{i}];"
         for i in range(len(slides))
     )
-    chain = inputs + "".join(f"[v{i}]" for i in range(len(slides)))
-    chain += f"concat=n={len(slides)}:v=1:a=0[cat]"
-    last = "cat"
+    if fade:  # each slide fades into the next, starting ``fade`` before the next one's start
+        chain, last, at = inputs, "v0", 0.0
+        for i in range(1, len(slides)):
+            at += slides[i - 1].seconds
+            chain += (
+                f"[{last}][v{i}]xfade=transition=fade:duration={fade}:offset={at - fade:.2f}[x{i}];"
+            )
+            last = f"x{i}"
+        chain = chain.rstrip(";")
+    else:
+        chain = inputs + "".join(f"[v{i}]" for i in range(len(slides)))
+        chain += f"concat=n={len(slides)}:v=1:a=0[cat]"
+        last = "cat"
     if zoom:  # a slow 3% zoom in and out, as a camera operator's framing drifts
         chain += (
             f";[{last}]scale=w='iw*(1.015+0.015*sin(t/3))':h=-2:eval=frame,"
@@ -126,8 +155,8 @@ def slide_video(
     cmd += ["-t", f"{total}", str(target)]
     subprocess.run(cmd, check=True, capture_output=True)
     starts, at = [], 0.0
-    for spec in slides:
-        starts.append(at)
+    for number, spec in enumerate(slides):
+        starts.append(at - fade / 2 if number else 0.0)
         at += spec.seconds
     return starts
 
