@@ -30,6 +30,14 @@ class Shot:
     start: float
     end: float
     frame: int  # index of the thumbnail that shows it best (some way into the stretch)
+    first: int = 0  # index of its first thumbnail
+
+    def opened_by_motion(self, pixels: np.ndarray) -> bool:
+        """Whether the picture was still changing just before the stretch began (a fade, not a
+        cut, led into it): its first frames may still be blending."""
+        return (
+            self.first >= 2 and difference(pixels[self.first - 2], pixels[self.first - 1]) > CHANGE
+        )
 
     @property
     def seconds(self) -> float:
@@ -93,7 +101,7 @@ def shots(times: np.ndarray, pixels: np.ndarray, duration: float) -> list[Shot]:
         # shows them all later), but still inside the stretch.
         target = start + min(2.0, (end - start) / 2)
         frame = max((i for i in range(first, last + 1) if times[i] <= target), default=first)
-        found.append(Shot(start, end, frame))
+        found.append(Shot(start, end, frame, first))
     return _join_same(found, pixels)
 
 
@@ -107,7 +115,7 @@ def _join_same(found: list[Shot], pixels: np.ndarray) -> list[Shot]:
         if previous and difference(pixels[previous.frame], pixels[shot.frame]) <= CHANGE:
             # The longer stretch's frame shows the picture best (the shorter may be the fade).
             frame = previous.frame if previous.seconds >= shot.seconds else shot.frame
-            joined[-1] = Shot(previous.start, shot.end, frame)
+            joined[-1] = Shot(previous.start, shot.end, frame, previous.first)
         else:
             joined.append(shot)
     return joined

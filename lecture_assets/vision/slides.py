@@ -134,12 +134,12 @@ def sample(source: Path, duration: float) -> tuple[frames.Frames, dict]:
 
 def _settled(source: Path, sampled: frames.Frames, shot: changes.Shot) -> _Shot:
     """The shot with the frame it is judged and read by. Where sampling was sparse (keyframes
-    only) the nearest sampled frame may lie in the tail of the fade that opened the shot, half
-    the old slide still showing through: then one frame is decoded where the picture has
-    settled."""
+    only) and a fade opened the shot, the nearest sampled frame may lie in the fade's tail, the
+    old slide still showing through: then one frame is decoded where the picture has settled
+    (after a cut, the first frame is already the new slide)."""
     at, thumb = float(sampled.times[shot.frame]), sampled.pixels[shot.frame]
     target = shot.start + min(2.0, shot.seconds / 2)
-    if at - shot.start < SETTLE_S and target - at >= SETTLE_S:
+    if at - shot.start < SETTLE_S <= target - at and shot.opened_by_motion(sampled.pixels):
         try:
             late = frames.thumbnails(source, fps=frames.REFINE_FPS, start=target, end=target + 0.3)
         except MediaError:
