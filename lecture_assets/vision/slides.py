@@ -83,8 +83,8 @@ def find_slides(
         "sample_s": round(time.perf_counter() - started, 2),
     }
     say(f"slides: {len(sampled)} frames examined, {len(found)} still shots")
-    # Each shot is read at the time of its thumbnail: a frame known to decode, and the picture
-    # the shot was judged by.
+    # Each shot is read at the time of its thumbnail (a frame known to decode, and the picture
+    # the shot was judged by), or where a fade into it has settled (_settled).
     shots = [_settled(source, sampled, s) for s in found]
     status = _ocr_status()
     with tempfile.TemporaryDirectory(prefix="konspekt-slides-") as work:
