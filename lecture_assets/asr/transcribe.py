@@ -16,6 +16,7 @@ from pathlib import Path
 from konspekt.errors import KonspektError, ModelUnavailableError
 from konspekt.settings import (
     DEFAULT_MODELS_DIR,
+    LANGUAGE_VARIABLE,
     VAD_VARIABLE,
     WHISPER_MODEL_VARIABLE,
     require_device,
@@ -124,7 +125,23 @@ def plan(
     return resolve(name, device, wanted, vad, models_dir)
 
 
-SURE = 0.5  # below this, a detection (music, noise, silence) decides nothing
+SURE = 0.5  # at or above this, the detection decides by itself
+# Below SURE, a clear lead still decides: synthetic and accented Russian detects as ru at
+# 0.35-0.49 with the runner-up near 0.1, while speech-free input (music, noise, silence: VAD
+# leaves nothing) always comes out as en 0.57 against nn 0.12 and is caught by SURE anyway.
+LEAD_FLOOR = 0.3
+LEAD = 3.0  # times the runner-up's probability
+
+
+def decide_language(probabilities: list[tuple[str, float]]) -> str | None:
+    """The language a detection settles on, or None when it settles nothing."""
+    ranked = sorted(probabilities, key=lambda pair: pair[1], reverse=True)
+    if not ranked:
+        return None
+    (code, top), runner_up = ranked[0], (ranked[1][1] if len(ranked) > 1 else 0.0)
+    if top >= SURE or (top >= LEAD_FLOOR and top >= LEAD * runner_up):
+        return code
+    return None
 
 
 def detect_language(pcm, device: str = "auto", models_dir: Path = DEFAULT_MODELS_DIR) -> str:
@@ -134,11 +151,22 @@ def detect_language(pcm, device: str = "auto", models_dir: Path = DEFAULT_MODELS
     detector = _detector(spec)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        code, probability, _ = detector.detect_language(
+        code, probability, probabilities = detector.detect_language(
             audio=pcm, vad_filter=True, language_detection_segments=1
         )
-    logging.getLogger(__name__).info("detected language %s (p=%.2f)", code, probability)
-    return code if probability >= SURE else "en"
+    decided = decide_language(probabilities or [(code, probability)])
+    log = logging.getLogger(__name__)
+    if decided:
+        log.info("detected language %s (p=%.2f)", decided, probability)
+        return decided
+    log.warning(
+        "language detection unsure (best %s at p=%.2f), transcribing as English; set %s if "
+        "the lecture is in another language",
+        code,
+        probability,
+        LANGUAGE_VARIABLE,
+    )
+    return "en"
 
 
 @cache
