@@ -126,7 +126,7 @@ def plan(
 
 
 SURE = 0.5  # at or above this, the detection decides by itself
-# Below SURE, a clear lead still decides: synthetic and accented Russian detects as ru at
+# Below SURE, a clear lead still decides: synthetic Russian (espeak-ng) detects as ru at
 # 0.35-0.49 with the runner-up near 0.1, while speech-free input (music, noise, silence: VAD
 # leaves nothing) always comes out as en 0.57 against nn 0.12 and is caught by SURE anyway.
 LEAD_FLOOR = 0.3
