@@ -10,6 +10,7 @@ import dagster as dg
 
 from konspekt.errors import KonspektError
 from konspekt.orchestration import HEAVY_POOL, RETRY, follow_upstream, readable
+from konspekt.settings import LANGUAGE_VARIABLE
 from konspekt.watch import display_name
 from lecture_assets.bundled import model_card
 from lecture_assets.checks import transcript_check_specs, transcript_checks
@@ -194,6 +195,12 @@ def transcript(
     started = time.perf_counter()
     result = transcriber.transcribe(folder.audio, progress, deck, known)
     elapsed = time.perf_counter() - started
+    if result.unsure_language:
+        context.log.warning(
+            f"the language was not detected surely (best guess {result.unsure_language}); "
+            f"transcribed as English. Set {LANGUAGE_VARIABLE} if the lecture is in another "
+            "language."
+        )
     paths = write_outputs(result, folder)
     uploaded = _published(storage, list(paths.values()))
     preview = "\n".join(f"- `[{clock(s.start)}]` {s.text}" for s in result.segments[:8])
@@ -202,6 +209,8 @@ def transcript(
         metadata={
             "path": dg.MetadataValue.path(str(paths["json"])),
             "language": result.language,
+            # Only when the detector could not decide and English was assumed: its best guess.
+            **({"language_guess": result.unsure_language} if result.unsure_language else {}),
             "model": result.model,
             **{f"model_{k}": v for k, v in card.items() if k != "model"},
             "vad": transcriber.vad,

@@ -114,6 +114,8 @@ class Transcript:
     model: str
     duration: float
     segments: list[Segment] = field(default_factory=list)
+    # Set when the language detector could not decide: its best guess, "Russian, p=0.24".
+    unsure_language: str = ""
 
     @property
     def text(self) -> str:
@@ -131,7 +133,13 @@ class Transcript:
         segments = [
             Segment(float(s["start"]), float(s["end"]), s["text"]) for s in data["segments"]
         ]
-        return cls(data["language"], data["model"], float(data["duration"]), segments)
+        return cls(
+            data["language"],
+            data["model"],
+            float(data["duration"]),
+            segments,
+            data.get("unsure_language", ""),  # absent from transcripts of earlier versions
+        )
 
 
 @dataclass(frozen=True)

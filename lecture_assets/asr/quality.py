@@ -6,6 +6,7 @@ import re
 import zlib
 from collections import Counter
 
+from konspekt.settings import LANGUAGE_VARIABLE
 from lecture_assets.records import Segment, Transcript
 from lecture_assets.text import split_sentences
 
@@ -36,7 +37,19 @@ def drop_repeats(segments: list[Segment]) -> list[Segment]:
 
 
 def degenerate_reason(transcript: Transcript) -> str | None:
-    """One sentence saying why a transcript is not real speech, or None if it looks fine."""
+    """One sentence saying why a transcript is not real speech, or None if it looks fine; when
+    the language detector was unsure, a second sentence says what to set if it was speech."""
+    reason = _degenerate(transcript)
+    if reason and transcript.unsure_language:
+        reason += (
+            f" The language could not be detected surely (best guess {transcript.unsure_language})"
+            f" and it was transcribed as English: if the lecture is in another language, set "
+            f"{LANGUAGE_VARIABLE} to it (such as 'ru')."
+        )
+    return reason
+
+
+def _degenerate(transcript: Transcript) -> str | None:
     sentences = [_norm(s.text) for s in split_sentences(transcript.segments)]
     sentences = [s for s in sentences if s]
     if not sentences:

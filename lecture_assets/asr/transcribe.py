@@ -9,7 +9,7 @@ import sys
 import time
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 
@@ -56,6 +56,9 @@ class WhisperSpec:
     language: str | None
     vad: str = "silero"  # silero (bundled ONNX, fast on CPU) or pyannote (whisperX's default)
     pinned: bool = False  # bundled weights whose sha256 is checked before loading
+    # The detector's best guess, "Russian, p=0.24", when it was too unsure to decide and the
+    # recording is transcribed as English: the transcript checks name it if that goes wrong.
+    unsure_language: str = ""
 
 
 def resolve(
@@ -114,14 +117,22 @@ def plan(
     name = (model or AUTO).strip()
     english_only = name == BUNDLED_MODEL or name == "bundled" or name.endswith(".en")
     if name == AUTO or english_only:
-        spoken = wanted or detect_language(pcm, device, models_dir)
+        unsure = ""
+        if wanted:
+            spoken = wanted
+        else:
+            decided, best, probability = _detect(pcm, device, models_dir)
+            spoken = decided or "en"
+            if not decided:
+                unsure = f"{language_name(best)}, p={probability:.2f}"
         if english_only and spoken != "en":
             raise LanguageError(
                 f"This recording is in {language_name(spoken)}; {name} is English-only: set "
                 f"{WHISPER_MODEL_VARIABLE} to '{AUTO}' (the bundled multilingual model for other "
                 "languages), 'base', or another multilingual Whisper model."
             )
-        return resolve(name, device, spoken, vad, models_dir)
+        spec = resolve(name, device, spoken, vad, models_dir)
+        return replace(spec, unsure_language=unsure) if unsure else spec
     return resolve(name, device, wanted, vad, models_dir)
 
 
@@ -147,6 +158,11 @@ def decide_language(probabilities: list[tuple[str, float]]) -> str | None:
 def detect_language(pcm, device: str = "auto", models_dir: Path = DEFAULT_MODELS_DIR) -> str:
     """Language code of the first 30 s of speech, by the bundled multilingual Whisper; "en"
     when the detector is unsure (music, noise, silence: the transcript checks judge those)."""
+    return _detect(pcm, device, models_dir)[0] or "en"
+
+
+def _detect(pcm, device: str, models_dir: Path) -> tuple[str | None, str, float]:
+    """The language decided (None when unsure), and the detector's best guess and its p."""
     spec = resolve(MULTILINGUAL_MODEL, device, None, "silero", models_dir)
     detector = _detector(spec)
     with warnings.catch_warnings():
@@ -158,15 +174,15 @@ def detect_language(pcm, device: str = "auto", models_dir: Path = DEFAULT_MODELS
     log = logging.getLogger(__name__)
     if decided:
         log.info("detected language %s (p=%.2f)", decided, probability)
-        return decided
-    log.warning(
-        "language detection unsure (best %s at p=%.2f), transcribing as English; set %s if "
-        "the lecture is in another language",
-        code,
-        probability,
-        LANGUAGE_VARIABLE,
-    )
-    return "en"
+    else:
+        log.warning(
+            "language detection unsure (best %s at p=%.2f), transcribing as English; set %s if "
+            "the lecture is in another language",
+            code,
+            probability,
+            LANGUAGE_VARIABLE,
+        )
+    return decided, code, probability
 
 
 @cache
@@ -255,8 +271,6 @@ def _transcribe(
     slides: SlideDeck | None = None,
     known: list[str] | tuple[str, ...] = (),
 ) -> Transcript:
-    from dataclasses import replace
-
     from lecture_assets.asr.media import SAMPLE_RATE
     from lecture_assets.asr.prompting import WINDOW_S, spans
     from lecture_assets.asr.quality import drop_repeats
@@ -305,7 +319,7 @@ def _transcribe(
             ]
     finally:
         pipeline.options = options
-    return Transcript(language, spec.name, duration, drop_repeats(segments))
+    return Transcript(language, spec.name, duration, drop_repeats(segments), spec.unsure_language)
 
 
 @cache

@@ -49,6 +49,21 @@ def test_russian_detected_unsurely_but_with_a_clear_lead_is_russian(tmp_path, mo
     assert detect_language(load_pcm(tmp_path / "audio.wav"), "cpu", models_dir) == "ru"
 
 
+def test_an_unsure_detection_is_english_and_a_refusal_names_its_guess(tmp_path, models_dir):
+    """Russian the detector cannot decide on goes to tiny.en, which loops on it; the refusal
+    then says what to set instead of only calling the recording "not real speech"."""
+    from lecture_assets.asr.quality import degenerate_reason
+
+    wav = tmp_path / "audio.wav"
+    extract_audio(FIXTURES / "espeak_ru_fast.ogg", wav)
+    transcript = transcribe_file(wav, "auto", "cpu", "auto", models_dir=models_dir)
+    assert (transcript.model, transcript.language) == ("tiny.en", "en")
+    assert re.fullmatch(r"Russian, p=0\.[0-4]\d", transcript.unsure_language), transcript
+    reason = degenerate_reason(transcript)
+    assert reason and "set KONSPEKT_LANGUAGE" in reason, transcript.text
+    assert transcript.unsure_language in reason
+
+
 @pytest.mark.parametrize(
     ("probabilities", "decided"),
     [

@@ -26,6 +26,13 @@ def transcript(*texts: str) -> Transcript:
 def test_hallucinations_are_named(texts, fragment):
     reason = degenerate_reason(transcript(*texts))
     assert reason is not None and fragment in reason
+    assert "KONSPEKT_LANGUAGE" not in reason  # the language was not in doubt
+
+
+def test_a_transcript_of_an_earlier_version_loads_without_a_language_guess():
+    data = transcript("Mitosis has four phases.").to_dict()
+    del data["unsure_language"]
+    assert Transcript.from_dict(data).unsure_language == ""
 
 
 @pytest.mark.parametrize(
