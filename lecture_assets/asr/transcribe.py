@@ -9,7 +9,7 @@ import sys
 import time
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 
@@ -58,7 +58,8 @@ class WhisperSpec:
     pinned: bool = False  # bundled weights whose sha256 is checked before loading
     # The detector's best guess, "Russian, p=0.24", when it was too unsure to decide and the
     # recording is transcribed as English: the transcript checks name it if that goes wrong.
-    unsure_language: str = ""
+    # Not part of the spec's identity, so load_whisper's cache still holds one model per spec.
+    unsure_language: str = field(default="", compare=False)
 
 
 def resolve(

@@ -1,6 +1,7 @@
 """The lecture's language: detected, and a model that can transcribe it, or one clear sentence."""
 
 import re
+from dataclasses import replace
 
 import jiwer
 import pytest
@@ -62,6 +63,10 @@ def test_an_unsure_detection_is_english_and_a_refusal_names_its_guess(tmp_path, 
     reason = degenerate_reason(transcript)
     assert reason and "set KONSPEKT_LANGUAGE" in reason, transcript.text
     assert transcript.unsure_language in reason
+    # The guess rides on the spec but is not its identity: the loaded model is reused.
+    spec = plan(load_pcm(wav), "auto", "cpu", "auto", models_dir=models_dir)
+    assert spec.unsure_language == transcript.unsure_language
+    assert load_whisper(spec) is load_whisper(replace(spec, unsure_language=""))
 
 
 @pytest.mark.parametrize(
