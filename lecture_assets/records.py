@@ -126,7 +126,10 @@ class Transcript:
         return len(self.text.split())
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        data = asdict(self)
+        if not self.unsure_language:  # the usual case keeps the file as it always was
+            del data["unsure_language"]
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Transcript:

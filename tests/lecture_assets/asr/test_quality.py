@@ -1,3 +1,5 @@
+from dataclasses import replace
+
 import pytest
 
 from lecture_assets.asr.quality import degenerate_reason, drop_repeats
@@ -29,10 +31,12 @@ def test_hallucinations_are_named(texts, fragment):
     assert "KONSPEKT_LANGUAGE" not in reason  # the language was not in doubt
 
 
-def test_a_transcript_of_an_earlier_version_loads_without_a_language_guess():
-    data = transcript("Mitosis has four phases.").to_dict()
-    del data["unsure_language"]
-    assert Transcript.from_dict(data).unsure_language == ""
+def test_the_language_guess_is_stored_only_when_there_is_one():
+    sure = transcript("Mitosis has four phases.")
+    assert "unsure_language" not in sure.to_dict()  # as transcripts of earlier versions
+    assert Transcript.from_dict(sure.to_dict()) == sure
+    unsure = replace(sure, unsure_language="Russian, p=0.24")
+    assert Transcript.from_dict(unsure.to_dict()) == unsure
 
 
 @pytest.mark.parametrize(
