@@ -16,7 +16,6 @@ from pathlib import Path
 from konspekt.errors import KonspektError, ModelUnavailableError
 from konspekt.settings import (
     DEFAULT_MODELS_DIR,
-    LANGUAGE_VARIABLE,
     VAD_VARIABLE,
     WHISPER_MODEL_VARIABLE,
     require_device,
@@ -172,17 +171,10 @@ def _detect(pcm, device: str, models_dir: Path) -> tuple[str | None, str, float]
             audio=pcm, vad_filter=True, language_detection_segments=1
         )
     decided = decide_language(probabilities or [(code, probability)])
-    log = logging.getLogger(__name__)
-    if decided:
-        log.info("detected language %s (p=%.2f)", decided, probability)
-    else:
-        log.warning(
-            "language detection unsure (best %s at p=%.2f), transcribing as English; set %s if "
-            "the lecture is in another language",
-            code,
-            probability,
-            LANGUAGE_VARIABLE,
-        )
+    # The transcript asset warns the user when unsure; this line is for the debugging log.
+    logging.getLogger(__name__).info(
+        "language %s %s (p=%.2f)", code, "detected" if decided else "unsure", probability
+    )
     return decided, code, probability
 
 
